@@ -1,0 +1,97 @@
+"""Configuration: one pydantic model, from code, a dict (Mem0's shape works) or env vars.
+
+    >>> from memory_core.config import MemoryConfig
+    >>> cfg = MemoryConfig.model_validate(
+    ...     {"home": "/tmp/mc-doc", "vector_store": {"provider": "qdrant", "config": {"location": ":memory:"}}}
+    ... )
+    >>> cfg.vector_store.provider, cfg.vector_store.location
+    ('qdrant', ':memory:')
+
+Env vars use the prefix ``MEMORY_CORE_`` and ``__`` for nesting:
+``MEMORY_CORE_HOME``, ``MEMORY_CORE_MAX_TEXT_LENGTH``, ``MEMORY_CORE_VECTOR_STORE__PROVIDER``,
+``MEMORY_CORE_VECTOR_STORE__URL``, ``MEMORY_CORE_EMBEDDER__PROVIDER``, ``MEMORY_CORE_EMBEDDER__MODEL_DIR``…
+Arguments given in code win over env vars.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path("~/.memory-core").expanduser()
+
+
+class _Section(BaseModel):
+    """A config section; accepts Mem0's ``{"provider": ..., "config": {...}}`` nesting too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_mem0_shape(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("config"), dict):
+            data = {**{k: v for k, v in data.items() if k != "config"}, **data["config"]}
+        return data
+
+
+class VectorStoreConfig(_Section):
+    """Where vectors live. ``qdrant_edge`` is embedded under ``home``; ``qdrant`` is a server
+    (``url`` + ``api_key``) or qdrant-client's local mode (``location=":memory:"`` or ``path``)."""
+
+    provider: Literal["qdrant_edge", "qdrant"] = "qdrant_edge"
+    collection: str = Field(default="memories", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    path: Path | None = None
+    url: str | None = None
+    api_key: SecretStr | None = None
+    location: str | None = None
+    timeout: float = 30.0
+    hnsw_ef: int | None = None
+
+
+class EmbedderConfig(_Section):
+    """``local``: all-MiniLM-L6-v2 int8 ONNX through fastembed, offline. ``openai``: any
+    OpenAI-compatible ``/v1/embeddings`` endpoint."""
+
+    provider: Literal["local", "openai"] = "local"
+    model: str | None = None
+    model_dir: Path | None = None
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    dims: int | None = Field(default=None, gt=0)
+    batch_size: int = Field(default=32, gt=0)
+    threads: int | None = Field(default=None, gt=0)
+    timeout: float = 60.0
+
+
+class SearchConfig(_Section):
+    """Hybrid retrieval. See :mod:`memory_core.retrieval.fusion` for what each knob does."""
+
+    fusion: Literal["weighted", "dbsf", "rrf"] = "weighted"
+    dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    candidates: int = Field(default=50, gt=0, le=1000)
+    rrf_k: int = Field(default=60, gt=0)
+    threshold: float | None = None
+
+
+class MemoryConfig(BaseSettings):
+    """Everything the engine needs. Zero config runs fully in-process under ``home``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MEMORY_CORE_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    home: Path = Field(default_factory=_default_home)
+    vector_store: VectorStoreConfig = Field(default_factory=VectorStoreConfig)
+    embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
+    search: SearchConfig = Field(default_factory=SearchConfig)
+    history_db_path: Path | None = None
+    max_text_length: int = Field(default=20_000, gt=0)
+
+    @property
+    def resolved_history_path(self) -> Path:
+        return self.history_db_path or self.home.expanduser() / "history.sqlite3"

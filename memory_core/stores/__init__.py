@@ -1,0 +1,1 @@
+"""Storage backends: vector stores, the SQLite history + journal (and graph stores, later)."""

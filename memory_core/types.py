@@ -1,0 +1,188 @@
+"""Public types: the record, its scope, and the shapes calls return.
+
+    >>> from memory_core.types import Scope
+    >>> Scope(user_id="alice").ids()
+    {'user_id': 'alice'}
+
+Results are plain dicts shaped like Mem0's classic API (``{"results": [...]}``), typed here
+with ``TypedDict`` so editors and mypy know their keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
+
+from pydantic import BaseModel, Field
+
+from memory_core.errors import InvalidScopeError, MissingScopeError
+from memory_core.filters import Cond, FilterNode, and_
+from memory_core.timeutil import to_iso
+
+Kind: TypeAlias = Literal["fact", "message", "procedure"]
+Event: TypeAlias = Literal["ADD", "UPDATE", "DELETE", "NONE"]
+SCOPE_FIELDS = ("user_id", "agent_id", "run_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Who a memory belongs to. A read filters on the ids it is given."""
+
+    user_id: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in SCOPE_FIELDS:
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()
+                                      or value != value.strip()):
+                raise InvalidScopeError(name, value)
+
+    def ids(self) -> dict[str, str]:
+        """The ids that are set, by field name."""
+        return {name: value for name in SCOPE_FIELDS if (value := getattr(self, name))}
+
+    @property
+    def empty(self) -> bool:
+        return not self.ids()
+
+    def require(self, operation: str) -> Scope:
+        """Raise :class:`MissingScopeError` unless at least one id is set."""
+        if self.empty:
+            raise MissingScopeError(operation)
+        return self
+
+    def filter(self) -> FilterNode | None:
+        """Equality on every id that is set: the whole of scoping on the read side."""
+        return and_(*(Cond(name, "eq", value) for name, value in self.ids().items()))
+
+    def key(self) -> str:
+        """Stable text form, used in deterministic ids."""
+        return "|".join(f"{name}={getattr(self, name) or ''}" for name in SCOPE_FIELDS)
+
+
+class MemoryRecord(BaseModel):
+    """One memory as stored. Times are epoch seconds (UTC)."""
+
+    id: str
+    text: str
+    hash: str
+    user_id: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+    actor_id: str | None = None
+    role: str | None = None
+    kind: Kind = "message"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: float
+    updated_at: float
+    valid_from: float | None = None
+    valid_until: float | None = None
+    expired_at: float | None = None
+    supersedes: str | None = None
+    source: dict[str, Any] = Field(default_factory=dict)
+    entities: list[str] = Field(default_factory=list)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.user_id, self.agent_id, self.run_id)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The stored payload: the record plus ``t_from``/``t_until`` for ``as_of`` filters.
+
+        ``t_from`` is when the memory starts to hold (``valid_from``, else ``created_at``);
+        ``t_until`` when it stops (``valid_until``, else ``expired_at``), absent while open.
+        """
+        payload = self.model_dump(exclude={"id"}, exclude_none=True)
+        payload["t_from"] = self.valid_from if self.valid_from is not None else self.created_at
+        until = self.valid_until if self.valid_until is not None else self.expired_at
+        if until is not None:
+            payload["t_until"] = until
+        return payload
+
+    @classmethod
+    def from_payload(cls, id: str, payload: dict[str, Any]) -> MemoryRecord:
+        fields = {k: v for k, v in payload.items() if k in cls.model_fields}
+        return cls(id=id, **fields)
+
+    def to_item(self, score: float | None = None) -> MemoryItem:
+        """Mem0-compatible result item."""
+        item: MemoryItem = {
+            "id": self.id,
+            "memory": self.text,
+            "hash": self.hash,
+            "metadata": self.metadata,
+            "kind": self.kind,
+            "created_at": to_iso(self.created_at),
+            "updated_at": to_iso(self.updated_at),
+            "valid_from": to_iso(self.valid_from),
+            "valid_until": to_iso(self.valid_until),
+            "expired_at": to_iso(self.expired_at),
+        }
+        for name in ("user_id", "agent_id", "run_id", "actor_id", "role", "supersedes"):
+            if (value := getattr(self, name)) is not None:
+                item[name] = value  # type: ignore[literal-required]
+        if self.source:
+            item["source"] = self.source
+        if score is not None:
+            item["score"] = score
+        return item
+
+
+class MemoryItem(TypedDict):
+    id: str
+    memory: str
+    hash: str
+    metadata: dict[str, Any]
+    kind: Kind
+    created_at: str | None
+    updated_at: str | None
+    valid_from: str | None
+    valid_until: str | None
+    expired_at: str | None
+    score: NotRequired[float]
+    user_id: NotRequired[str]
+    agent_id: NotRequired[str]
+    run_id: NotRequired[str]
+    actor_id: NotRequired[str]
+    role: NotRequired[str]
+    supersedes: NotRequired[str]
+    source: NotRequired[dict[str, Any]]
+
+
+class AddEvent(TypedDict):
+    id: str
+    memory: str
+    event: Event
+    previous_memory: NotRequired[str]
+    actor_id: NotRequired[str]
+    role: NotRequired[str]
+
+
+class AddResult(TypedDict):
+    results: list[AddEvent]
+    relations: NotRequired[dict[str, Any]]
+    usage: NotRequired[dict[str, int]]
+
+
+class SearchResult(TypedDict):
+    results: list[MemoryItem]
+    relations: NotRequired[list[dict[str, Any]]]
+
+
+class ListResult(TypedDict):
+    results: list[MemoryItem]
+    next_cursor: NotRequired[str | None]
+
+
+class HistoryEntry(TypedDict):
+    id: str
+    memory_id: str
+    event: str
+    old_memory: str | None
+    new_memory: str | None
+    created_at: str | None
+    actor_id: str | None
+    role: str | None
+    is_deleted: bool
