@@ -1,15 +1,17 @@
 """Configuration: one pydantic model, from code, a dict (Mem0's shape works) or env vars.
 
     >>> from memory_core.config import MemoryConfig
-    >>> cfg = MemoryConfig.model_validate(
-    ...     {"home": "/tmp/mc-doc", "vector_store": {"provider": "qdrant", "config": {"location": ":memory:"}}}
+    >>> cfg = MemoryConfig(
+    ...     home="/tmp/mc-doc",
+    ...     vector_store={"provider": "qdrant", "config": {"location": ":memory:"}},
     ... )
     >>> cfg.vector_store.provider, cfg.vector_store.location
     ('qdrant', ':memory:')
 
 Env vars use the prefix ``MEMORY_CORE_`` and ``__`` for nesting:
 ``MEMORY_CORE_HOME``, ``MEMORY_CORE_MAX_TEXT_LENGTH``, ``MEMORY_CORE_VECTOR_STORE__PROVIDER``,
-``MEMORY_CORE_VECTOR_STORE__URL``, ``MEMORY_CORE_EMBEDDER__PROVIDER``, ``MEMORY_CORE_EMBEDDER__MODEL_DIR``…
+``MEMORY_CORE_VECTOR_STORE__URL``, ``MEMORY_CORE_EMBEDDER__PROVIDER``,
+``MEMORY_CORE_EMBEDDER__MODEL_DIR``…
 Arguments given in code win over env vars.
 """
 

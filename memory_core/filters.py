@@ -1,8 +1,9 @@
 """Mem0's filter language, parsed once into a small AST that every backend translates.
 
     >>> from memory_core.filters import parse_filter, Cond, And
-    >>> parse_filter({"category": "food", "score": {"gte": 3}})
-    And(items=(Cond(field='metadata.category', op='eq', value='food'), Cond(field='metadata.score', op='gte', value=3)))
+    >>> parse_filter({"category": "food", "score": {"gte": 3}}) == And((
+    ...     Cond("metadata.category", "eq", "food"), Cond("metadata.score", "gte", 3)))
+    True
 
 The language:
 
@@ -120,7 +121,9 @@ def field_path(key: str) -> str:
     if key.startswith(METADATA_PREFIX):
         rest = key[len(METADATA_PREFIX) :]
         if not rest:
-            raise InvalidFilterError("'metadata.' needs a key after the dot, e.g. 'metadata.topic'.")
+            raise InvalidFilterError(
+                "'metadata.' needs a key after the dot, e.g. 'metadata.topic'."
+            )
         return key
     return key if key in RESERVED_FIELDS else METADATA_PREFIX + key
 

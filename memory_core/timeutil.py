@@ -1,9 +1,9 @@
 """Time helpers: the engine stores epoch seconds (UTC) and shows ISO-8601 strings.
 
-    >>> to_epoch("1970-01-01T00:01:00Z")
-    60.0
-    >>> to_iso(60.0)
-    '1970-01-01T00:01:00+00:00'
+>>> to_epoch("1970-01-01T00:01:00Z")
+60.0
+>>> to_iso(60.0)
+'1970-01-01T00:01:00+00:00'
 """
 
 from __future__ import annotations

@@ -35,8 +35,9 @@ class Scope:
     def __post_init__(self) -> None:
         for name in SCOPE_FIELDS:
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not value.strip()
-                                      or value != value.strip()):
+            if value is not None and (
+                not isinstance(value, str) or not value.strip() or value != value.strip()
+            ):
                 raise InvalidScopeError(name, value)
 
     def ids(self) -> dict[str, str]:

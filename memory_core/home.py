@@ -1,0 +1,58 @@
+"""The home directory (``MEMORY_CORE_HOME``): created on first use and locked per process.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> home = Home(Path(tempfile.mkdtemp()) / "mc")
+    >>> home.acquire(); home.path.is_dir()
+    True
+    >>> home.release()
+
+The embedded stores (qdrant-edge, SQLite journal) admit one writer process; an exclusive
+``flock`` on ``home/LOCK`` turns a second process into a clear :class:`HomeLockedError`
+instead of silent corruption. The OS drops the lock when the process dies, even on SIGKILL.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO
+
+from memory_core.errors import HomeLockedError, HomeUnreadableError
+
+
+class Home:
+    def __init__(self, path: Path) -> None:
+        self.path = path.expanduser()
+        self._lock_file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        """Create the directory if needed and take the process lock."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.path, os.R_OK | os.W_OK | os.X_OK):
+                raise HomeUnreadableError(str(self.path), "no read/write permission")
+            lock_file = open(self.path / "LOCK", "a+", encoding="utf-8")  # noqa: SIM115
+        except FileExistsError as exc:
+            raise HomeUnreadableError(str(self.path), "it exists and is not a directory") from exc
+        except NotADirectoryError as exc:
+            raise HomeUnreadableError(str(self.path), "a parent is not a directory") from exc
+        except PermissionError as exc:
+            raise HomeUnreadableError(str(self.path), f"permission denied ({exc})") from exc
+        try:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            lock_file.close()
+            raise HomeLockedError(str(self.path)) from exc
+        lock_file.seek(0)
+        lock_file.truncate()
+        lock_file.write(f"{os.getpid()}\n")
+        lock_file.flush()
+        self._lock_file = lock_file
+
+    def release(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None

@@ -1,0 +1,598 @@
+"""The engine (:class:`AsyncMemory`) and its sync facade (:class:`Memory`).
+
+    >>> import tempfile
+    >>> from memory_core import Memory
+    >>> with Memory.from_config({"home": tempfile.mkdtemp()}) as memory:
+    ...     _ = memory.add("I moved to Lisbon last spring", user_id="alice")
+    ...     hits = memory.search("Where does Alice live?", user_id="alice")["results"]
+    ...     hits[0]["memory"]
+    'I moved to Lisbon last spring'
+
+Zero config runs fully in-process under ``MEMORY_CORE_HOME``: an embedded Qdrant shard,
+SQLite history and journal, the local embedding model, and no LLM (messages are stored
+verbatim). Every public call of :class:`Memory` has the same name and signature on
+:class:`AsyncMemory`, awaited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from memory_core.config import MemoryConfig
+from memory_core.embeddings.base import Embedder
+from memory_core.embeddings.factory import create_embedder
+from memory_core.errors import ClosedError, InvalidInputError, MemoryNotFoundError
+from memory_core.filters import Cond, IsEmpty
+from memory_core.home import Home
+from memory_core.ids import text_hash
+from memory_core.pipeline.normalize import normalize_messages
+from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, UpsertOp
+from memory_core.pipeline.verbatim import embed_text_of, verbatim_drafts
+from memory_core.pipeline.writer import Writer
+from memory_core.retrieval.bm25 import Bm25Encoder
+from memory_core.retrieval.search import Retriever
+from memory_core.scoping import KINDS, TimeView, read_filter
+from memory_core.stores.factory import create_vector_store
+from memory_core.stores.history import HistoryRow, HistoryStore, Purge
+from memory_core.stores.vector.base import VectorStore
+from memory_core.sync import LoopThread
+from memory_core.timeutil import now, to_epoch
+from memory_core.types import (
+    AddEvent,
+    AddResult,
+    HistoryEntry,
+    Kind,
+    ListResult,
+    MemoryItem,
+    MemoryRecord,
+    Scope,
+    SearchResult,
+)
+
+log = logging.getLogger("memory_core")
+
+TimeArg = str | datetime | float | None
+_PAGE = 256
+
+
+class AsyncMemory:
+    """The memory engine. Opens lazily on first use; ``async with`` closes it.
+
+    >>> import asyncio, tempfile
+    >>> async def demo():
+    ...     async with AsyncMemory.from_config({"home": tempfile.mkdtemp()}) as memory:
+    ...         await memory.add("Bob is allergic to peanuts", user_id="bob")
+    ...         return (await memory.get_all(user_id="bob"))["results"][0]["memory"]
+    >>> asyncio.run(demo())
+    'Bob is allergic to peanuts'
+    """
+
+    def __init__(
+        self,
+        config: MemoryConfig | None = None,
+        *,
+        vector_store: VectorStore | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.config = config or MemoryConfig()
+        self._home = Home(self.config.home)
+        self._given_store = vector_store
+        self._given_embedder = embedder
+        self._open_lock = asyncio.Lock()
+        self._opened = False
+        self._closed = False
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | MemoryConfig) -> AsyncMemory:
+        """Build from a dict (Mem0's ``{"provider", "config"}`` sections work) or a config."""
+        return cls(config if isinstance(config, MemoryConfig) else MemoryConfig(**config))
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Open the stores and replay unfinished writes. Called by every method if needed."""
+        if self._closed:
+            raise ClosedError()
+        async with self._open_lock:
+            if not self._opened:
+                await self._open_stores()
+                self._opened = True
+
+    async def _open_stores(self) -> None:
+        self._home.acquire()
+        try:
+            self.embedder = self._given_embedder or create_embedder(
+                self.config.embedder, self.config.home
+            )
+            self.store = self._given_store or create_vector_store(
+                self.config.vector_store, self.config.home
+            )
+            self.history_store = HistoryStore(self.config.resolved_history_path)
+            await self.history_store.open()
+            await self.store.open(self.embedder.dims)
+            bm25 = Bm25Encoder()
+            self.writer = Writer(self.history_store, self.store, self.embedder, bm25)
+            self.retriever = Retriever(self.store, self.embedder, bm25, self.config.search)
+            replayed = await self.writer.replay()
+            if replayed:
+                log.warning("memory-core: replayed %s unfinished write(s) after a crash", replayed)
+        except BaseException:
+            self._home.release()
+            raise
+
+    async def close(self) -> None:
+        """Flush and release the stores and the home lock. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._opened:
+            # Close what this engine built; a store or embedder passed in is the caller's.
+            if self._given_store is None:
+                await self.store.close()
+            await self.history_store.close()
+            if self._given_embedder is None:
+                await self.embedder.close()
+            self._home.release()
+
+    async def __aenter__(self) -> AsyncMemory:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _ready(self) -> None:
+        if self._closed:
+            raise ClosedError()
+        if not self._opened:
+            await self.open()
+
+    # --- add -----------------------------------------------------------------------------
+
+    async def add(
+        self,
+        messages: str | Mapping[str, Any] | Sequence[Any],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        infer: bool = True,
+        valid_from: TimeArg = None,
+        source: Mapping[str, Any] | None = None,
+    ) -> AddResult:
+        """Remember ``messages`` for a scope; returns Mem0-style ``{"results": [events]}``.
+
+        Without an LLM configured (the offline default), or with ``infer=False``, each
+        non-system message is stored verbatim. The same message twice in a scope is one
+        memory (event ``NONE`` the second time), even when the writes race.
+        """
+        await self._ready()
+        scope = Scope(user_id, agent_id, run_id).require("add")
+        parsed = normalize_messages(messages, max_length=self.config.max_text_length)
+        drafts = verbatim_drafts(
+            parsed, scope, _check_metadata(metadata), now(),
+            valid_from=_epoch_or_none(valid_from, "valid_from"), source=source,
+        )  # fmt: skip
+        vectors = await self.writer.embed(drafts)
+        async with self.writer.lock:
+            existing = {hit.id: hit.payload for hit in await self.store.retrieve(
+                [d.record.id for d in drafts])}  # fmt: skip
+            fresh = [d for d in drafts if _is_new(existing.get(d.record.id))]
+            rows = [_history_row(d.record, "ADD", None, d.record.text) for d in fresh]
+            await self.writer.commit(list(fresh), rows, vectors=vectors)
+        written = {d.record.id for d in fresh}
+        return {"results": [
+            _add_event(d.record, True) if d.record.id in written
+            # A repeat reports the memory already stored, not the text sent again.
+            else _add_event(MemoryRecord.from_payload(d.record.id, existing[d.record.id]), False)
+            for d in drafts
+        ]}  # fmt: skip
+
+    # --- read ----------------------------------------------------------------------------
+
+    async def search(
+        self,
+        query: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        filters: Mapping[str, Any] | None = None,
+        threshold: float | None = None,
+        as_of: TimeArg = None,
+        include_expired: bool = False,
+        kind: Kind | None = None,
+        query_vector: Sequence[float] | None = None,
+    ) -> SearchResult:
+        """Hybrid search (dense + BM25, fused) within a scope; best first.
+
+        ``query_vector`` skips embedding the query (it must come from the same model).
+        """
+        await self._ready()
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidInputError("search() needs a non-empty query string.")
+        _check_page(limit, offset)
+        scope = Scope(user_id, agent_id, run_id).require("search")
+        flt = read_filter(scope, filters, TimeView.of(as_of, include_expired), kind)
+        scored = await self.retriever.search(
+            query, flt, limit=limit, offset=offset, threshold=threshold,
+            query_vector=query_vector,
+        )  # fmt: skip
+        return {"results": [s.record.to_item(s.score) for s in scored]}
+
+    async def get(self, memory_id: str) -> MemoryItem:
+        """One memory by id, current or not. Raises :class:`MemoryNotFoundError`."""
+        return (await self._record(memory_id)).to_item()
+
+    async def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        cursor: str | None = None,
+        as_of: TimeArg = None,
+        include_expired: bool = False,
+        kind: Kind | None = None,
+    ) -> ListResult:
+        """A scope's memories in a stable order (by id). Page with ``offset``, or pass the
+        returned ``next_cursor`` as ``cursor``."""
+        await self._ready()
+        _check_page(limit, offset)
+        scope = Scope(user_id, agent_id, run_id).require("get_all")
+        flt = read_filter(scope, filters, TimeView.of(as_of, include_expired), kind)
+        wanted = offset + limit + 1  # one more than returned, to know the next cursor
+        hits, position = [], cursor
+        while len(hits) < wanted:
+            page, position = await self.store.scroll(flt, min(_PAGE, wanted - len(hits)), position)
+            hits.extend(page)
+            if position is None:
+                break
+        shown = hits[offset : offset + limit]
+        next_cursor = hits[offset + limit].id if len(hits) > offset + limit else None
+        return {
+            "results": [MemoryRecord.from_payload(h.id, h.payload).to_item() for h in shown],
+            "next_cursor": next_cursor,
+        }
+
+    async def history(self, memory_id: str) -> list[HistoryEntry]:
+        """Every event of a memory, oldest first. Raises if the id was never seen."""
+        await self._ready()
+        rows = await self.history_store.history(memory_id)
+        if not rows:
+            raise MemoryNotFoundError(memory_id)
+        return rows
+
+    # --- change and erase ----------------------------------------------------------------
+
+    async def update(
+        self, memory_id: str, text: str, *, metadata: Mapping[str, Any] | None = None
+    ) -> AddEvent:
+        """Change a memory's text (and optionally replace its metadata) in place; the old
+        text stays in its history."""
+        await self._ready()
+        [message] = normalize_messages(text, max_length=self.config.max_text_length)
+        embed_text = embed_text_of(message.content, None)
+        [vector] = await self.embedder.embed_documents([embed_text])
+        async with self.writer.lock:
+            old = await self._record(memory_id)
+            new = old.model_copy(update={
+                "text": message.content, "hash": text_hash(message.content), "updated_at": now(),
+                "metadata": old.metadata if metadata is None else _check_metadata(metadata),
+            })  # fmt: skip
+            op = UpsertOp(new, embed_text_of(new.text, new.actor_id))
+            if op.embed_text != embed_text:
+                [vector] = await self.embedder.embed_documents([op.embed_text])
+            row = _history_row(new, "UPDATE", old.text, new.text)
+            await self.writer.commit([op], [row], vectors={new.id: vector})
+        return {"id": memory_id, "memory": new.text, "event": "UPDATE", "previous_memory": old.text}
+
+    async def delete(self, memory_id: str) -> dict[str, str]:
+        """Erase one memory for real: its vectors, and its text in history."""
+        await self._ready()
+        async with self.writer.lock:
+            record = await self._record(memory_id)
+            await self.writer.commit(
+                [DeleteOp((memory_id,))],
+                [_history_row(record, "DELETE", None, None)],
+                [Purge(memory_ids=(memory_id,))],
+            )
+        return {"id": memory_id, "message": "Memory deleted successfully!"}
+
+    async def delete_all(
+        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+    ) -> dict[str, Any]:
+        """Erase every memory of a scope (and sub-scopes) for real, history text included."""
+        await self._ready()
+        scope = Scope(user_id, agent_id, run_id).require("delete_all")
+        async with self.writer.lock:
+            count = await self.store.count(scope.filter())
+            await self.writer.commit([DeleteScopeOp(scope.ids())], [], [Purge(scope=scope.ids())])
+        return {"message": f"Deleted {count} memories.", "deleted": count}
+
+    async def reset(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        everything: bool = False,
+    ) -> dict[str, Any]:
+        """Wipe a scope — memories and history rows. Wiping the whole home must be asked for
+        with ``everything=True`` (and no scope)."""
+        await self._ready()
+        scope = Scope(user_id, agent_id, run_id)
+        if everything and not scope.empty:
+            raise InvalidInputError("reset(): pass a scope or everything=True, not both.")
+        if not everything and scope.empty:
+            raise InvalidInputError(
+                "reset() without a scope would wipe every user's memories. Pass user_id=, "
+                "agent_id= or run_id= to reset one scope, or everything=True to wipe all."
+            )
+        async with self.writer.lock:
+            count = await self.store.count(scope.filter())
+            ids = None if everything else scope.ids()
+            purge = Purge(scope=ids or {}, drop_rows=True)
+            await self.writer.commit([DeleteScopeOp(ids)], [], [purge])
+            if everything:
+                await self.history_store.clear_all()
+        return {"message": f"Reset {count} memories.", "deleted": count}
+
+    # --- bulk ----------------------------------------------------------------------------
+
+    async def import_records(self, records: Iterable[Mapping[str, Any] | MemoryRecord]) -> int:
+        """Write whole records as they are (ids, times, validity kept): the lossless half of
+        export/import. A ``"vector"`` key, if present, is used instead of embedding."""
+        await self._ready()
+        count = 0
+        batch: list[tuple[MemoryRecord, Sequence[float] | None]] = []
+        for raw in records:
+            batch.append(self._import_item(raw))
+            if len(batch) >= _PAGE:
+                count += await self._import_batch(batch)
+                batch = []
+        return count + await self._import_batch(batch)
+
+    async def export_records(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        include_expired: bool = True,
+    ) -> AsyncIterator[MemoryRecord]:
+        """Every record of a scope (of the whole home when no scope is given), by id."""
+        await self._ready()
+        flt = Scope(user_id, agent_id, run_id).filter()
+        if not include_expired:
+            flt = read_filter(Scope(user_id, agent_id, run_id), None, TimeView())
+        cursor: str | None = None
+        while True:
+            page, cursor = await self.store.scroll(flt, _PAGE, cursor)
+            for hit in page:
+                yield MemoryRecord.from_payload(hit.id, hit.payload)
+            if cursor is None:
+                return
+
+    async def stats(self) -> dict[str, Any]:
+        """Counts and where things live."""
+        await self._ready()
+        by_kind = {k: await self.store.count(Cond("kind", "eq", k)) for k in KINDS}
+        return {
+            "home": str(self.config.home),
+            "vector_store": self.store.name,
+            "embedder": self.embedder.model_name,
+            "dims": self.embedder.dims,
+            "memories": await self.store.count(None),
+            "current": await self.store.count(IsEmpty("expired_at")),
+            "by_kind": by_kind,
+            **await self.history_store.counts(),
+        }
+
+    # --- helpers -------------------------------------------------------------------------
+
+    async def _record(self, memory_id: str) -> MemoryRecord:
+        await self._ready()
+        if not isinstance(memory_id, str) or not memory_id:
+            raise InvalidInputError("memory_id must be a non-empty string.")
+        hits = await self.store.retrieve([memory_id]) if _is_uuid(memory_id) else []
+        if not hits:
+            raise MemoryNotFoundError(memory_id)
+        return MemoryRecord.from_payload(hits[0].id, hits[0].payload)
+
+    def _import_item(
+        self, raw: Mapping[str, Any] | MemoryRecord
+    ) -> tuple[MemoryRecord, Sequence[float] | None]:
+        data = raw.model_dump() if isinstance(raw, MemoryRecord) else dict(raw)
+        vector = data.pop("vector", None)
+        data.pop("embed_text", None)
+        try:
+            record = MemoryRecord.model_validate(data)
+        except ValueError as exc:
+            raise InvalidInputError(f"Cannot import record {data.get('id')!r}: {exc}") from exc
+        record.scope.require("import")
+        if not _is_uuid(record.id):
+            raise InvalidInputError(f"Imported record id {record.id!r} is not a UUID.")
+        normalize_messages(record.text, max_length=self.config.max_text_length)
+        return record, vector
+
+    async def _import_batch(self, batch: list[tuple[MemoryRecord, Sequence[float] | None]]) -> int:
+        if not batch:
+            return 0
+        ops = [UpsertOp(rec, embed_text_of(rec.text, rec.actor_id)) for rec, _ in batch]
+        given = {rec.id: vec for rec, vec in batch if vec is not None}
+        for rec_id, vec in given.items():
+            if len(vec) != self.embedder.dims:
+                raise InvalidInputError(
+                    f"Record {rec_id} has a {len(vec)}-d vector; this store uses "
+                    f"{self.embedder.dims}-d. Drop 'vector' to re-embed."
+                )
+        vectors = {**await self.writer.embed([o for o in ops if o.record.id not in given]), **given}
+        rows = [_history_row(op.record, "ADD", None, op.record.text) for op in ops]
+        async with self.writer.lock:
+            await self.writer.commit(list(ops), rows, vectors=vectors)
+        return len(ops)
+
+
+class Memory:
+    """Sync facade: the same engine, run on one private event-loop thread.
+
+        >>> import tempfile
+        >>> memory = Memory.from_config({"home": tempfile.mkdtemp()})
+        >>> memory.add("Carol prefers window seats", user_id="carol")["results"][0]["event"]
+        'ADD'
+        >>> memory.close()
+
+    Safe to share between threads: every call is scheduled on the engine's loop, where one
+    lock orders the writes.
+    """
+
+    def __init__(
+        self,
+        config: MemoryConfig | None = None,
+        *,
+        vector_store: VectorStore | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self._loop = LoopThread()
+        self.engine = AsyncMemory(config, vector_store=vector_store, embedder=embedder)
+        try:
+            self._loop.run(self.engine.open())  # surface home/lock/config errors now
+        except BaseException:
+            self._loop.stop()
+            raise
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | MemoryConfig) -> Memory:
+        return cls(config if isinstance(config, MemoryConfig) else MemoryConfig(**config))
+
+    @property
+    def config(self) -> MemoryConfig:
+        return self.engine.config
+
+    def add(self, messages: Any, **kwargs: Any) -> AddResult:
+        return self._loop.run(self.engine.add(messages, **kwargs))
+
+    def search(self, query: str, **kwargs: Any) -> SearchResult:
+        return self._loop.run(self.engine.search(query, **kwargs))
+
+    def get(self, memory_id: str) -> MemoryItem:
+        return self._loop.run(self.engine.get(memory_id))
+
+    def get_all(self, **kwargs: Any) -> ListResult:
+        return self._loop.run(self.engine.get_all(**kwargs))
+
+    def update(
+        self, memory_id: str, text: str, *, metadata: Mapping[str, Any] | None = None
+    ) -> AddEvent:
+        return self._loop.run(self.engine.update(memory_id, text, metadata=metadata))
+
+    def delete(self, memory_id: str) -> dict[str, str]:
+        return self._loop.run(self.engine.delete(memory_id))
+
+    def delete_all(self, **scope: str | None) -> dict[str, Any]:
+        return self._loop.run(self.engine.delete_all(**scope))
+
+    def history(self, memory_id: str) -> list[HistoryEntry]:
+        return self._loop.run(self.engine.history(memory_id))
+
+    def reset(self, **kwargs: Any) -> dict[str, Any]:
+        return self._loop.run(self.engine.reset(**kwargs))
+
+    def import_records(self, records: Iterable[Mapping[str, Any] | MemoryRecord]) -> int:
+        return self._loop.run(self.engine.import_records(records))
+
+    def export_records(self, **kwargs: Any) -> list[MemoryRecord]:
+        return self._loop.run(_collect(self.engine.export_records(**kwargs)))
+
+    def stats(self) -> dict[str, Any]:
+        return self._loop.run(self.engine.stats())
+
+    def close(self) -> None:
+        try:
+            self._loop.run(self.engine.close())
+        finally:
+            self._loop.stop()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+async def _collect(records: AsyncIterator[MemoryRecord]) -> list[MemoryRecord]:
+    return [record async for record in records]
+
+
+def _is_new(payload: dict[str, Any] | None) -> bool:
+    """A draft is written unless the same memory is already current."""
+    return payload is None or payload.get("expired_at") is not None
+
+
+def _add_event(record: MemoryRecord, written: bool) -> AddEvent:
+    event: AddEvent = {
+        "id": record.id,
+        "memory": record.text,
+        "event": "ADD" if written else "NONE",
+    }
+    if record.actor_id is not None:
+        event["actor_id"] = record.actor_id
+    if record.role is not None:
+        event["role"] = record.role
+    return event
+
+
+def _history_row(record: MemoryRecord, event: str, old: str | None, new: str | None) -> HistoryRow:
+    return HistoryRow(
+        record.id, event, old, new, record.actor_id, record.role,
+        (record.user_id, record.agent_id, record.run_id),
+    )  # fmt: skip
+
+
+def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping) or not all(isinstance(k, str) for k in metadata):
+        raise InvalidInputError("metadata must be a dict with string keys.")
+    try:
+        json.dumps(metadata)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"metadata must be JSON-serialisable: {exc}") from exc
+    return dict(metadata)
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not isinstance(limit, int) or limit < 1:
+        raise InvalidInputError(f"limit must be a positive integer, got {limit!r}.")
+    if not isinstance(offset, int) or offset < 0:
+        raise InvalidInputError(f"offset must be a non-negative integer, got {offset!r}.")
+
+
+def _epoch_or_none(value: TimeArg, name: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return to_epoch(value)
+    except ValueError as exc:
+        raise InvalidInputError(f"{name} must be a datetime or ISO-8601 string: {exc}") from exc
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

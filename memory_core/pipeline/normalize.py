@@ -1,0 +1,102 @@
+"""Turn what callers pass to ``add()`` into a list of :class:`Message`.
+
+    >>> [m.content for m in normalize_messages("I like tea")]
+    ['I like tea']
+    >>> normalize_messages([{"role": "user", "content": "hi", "name": "alice"}])[0].actor_id
+    'alice'
+
+Accepted: a string (a user message), one ``{"role", "content"}`` dict, or a list of them
+(OpenAI style; ``content`` may be a list of ``text`` / ``image_url`` parts). ``name`` becomes
+the ``actor_id``. Framework adapters convert their own message types before calling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from memory_core.errors import EmptyTextError, InvalidMessageError, TextTooLongError
+
+IMAGE_PLACEHOLDER = "[image]"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: str
+    content: str
+    actor_id: str | None = None
+
+
+def normalize_messages(messages: Any, *, max_length: int | None = None) -> list[Message]:
+    """Validate and normalize; raises before anything is written.
+
+    Empty messages are dropped; if nothing is left, :class:`EmptyTextError`. A message
+    longer than ``max_length`` raises :class:`TextTooLongError`.
+    """
+    if isinstance(messages, str):
+        raw: Sequence[Any] = [{"role": "user", "content": messages}]
+    elif isinstance(messages, Mapping):
+        raw = [messages]
+    elif isinstance(messages, Sequence):
+        raw = messages
+    else:
+        raise InvalidMessageError(
+            "add() takes a string, a {'role': ..., 'content': ...} dict or a list of them; "
+            f"got {type(messages).__name__}."
+        )
+    parsed = [_message(item, index) for index, item in enumerate(raw)]
+    kept = [m for m in parsed if m.content.strip()]
+    if not kept:
+        raise EmptyTextError()
+    if max_length is not None:
+        for message in kept:
+            if len(message.content) > max_length:
+                raise TextTooLongError(len(message.content), max_length)
+    return kept
+
+
+def _message(item: Any, index: int) -> Message:
+    if isinstance(item, str):
+        return Message("user", item.strip())
+    if not isinstance(item, Mapping):
+        raise InvalidMessageError(
+            f"Message {index} is a {type(item).__name__}; use a string or a dict with "
+            "'role' and 'content'."
+        )
+    role = item.get("role", "user")
+    if not isinstance(role, str) or not role:
+        raise InvalidMessageError(f"Message {index} has role {role!r}; use e.g. 'user'.")
+    name = item.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise InvalidMessageError(f"Message {index} has name {name!r}; use a non-empty string.")
+    return Message(role, _content_text(item.get("content"), index).strip(), name)
+
+
+def _content_text(content: Any, index: int) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Sequence):
+        return "\n".join(_part_text(part, index) for part in content).strip()
+    raise InvalidMessageError(
+        f"Message {index} content is a {type(content).__name__}; use a string or a list of "
+        "{'type': 'text', 'text': ...} parts."
+    )
+
+
+def _part_text(part: Any, index: int) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, Mapping):
+        kind = part.get("type")
+        if kind == "text" and isinstance(part.get("text"), str):
+            return str(part["text"])
+        if kind in ("image_url", "image", "input_image"):
+            # Without vision an image is kept as a placeholder, so the turn is not lost.
+            return IMAGE_PLACEHOLDER
+    raise InvalidMessageError(
+        f"Message {index} has a content part {part!r}; use {{'type': 'text', 'text': ...}} "
+        "or an image_url part."
+    )

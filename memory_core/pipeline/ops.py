@@ -1,0 +1,88 @@
+"""Write operations: small typed records, journaled as JSON before any store is touched.
+
+    >>> from memory_core.pipeline.ops import DeleteOp, op_from_json, op_to_json
+    >>> op_from_json(op_to_json(DeleteOp(ids=("a", "b"))))
+    DeleteOp(ids=('a', 'b'))
+
+Every op is idempotent, so replaying a journal entry after a crash is always safe: upserts
+carry the whole record (and re-embed its text when no vector is journaled), deletes of
+missing points are no-ops.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from memory_core.types import MemoryRecord
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertOp:
+    """Write a whole record. ``embed_text`` is what the vectors are made from."""
+
+    record: MemoryRecord
+    embed_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PatchOp:
+    """Merge ``values`` into the stored payload of ``ids`` (closing a record, for example)."""
+
+    ids: tuple[str, ...]
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteOp:
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteScopeOp:
+    """Delete every point of a scope (``scope`` = the ids to match); ``None`` = everything."""
+
+    scope: dict[str, str] | None
+
+
+Op: TypeAlias = UpsertOp | PatchOp | DeleteOp | DeleteScopeOp
+
+
+def op_to_json(op: Op) -> str:
+    return json.dumps(_op_to_dict(op), separators=(",", ":"), ensure_ascii=False)
+
+
+def op_from_json(text: str) -> Op:
+    return _op_from_dict(json.loads(text))
+
+
+def ops_to_json(ops: list[Op]) -> str:
+    return json.dumps([_op_to_dict(op) for op in ops], separators=(",", ":"), ensure_ascii=False)
+
+
+def ops_from_json(text: str) -> list[Op]:
+    return [_op_from_dict(item) for item in json.loads(text)]
+
+
+def _op_to_dict(op: Op) -> dict[str, Any]:
+    if isinstance(op, UpsertOp):
+        return {"op": "upsert", "record": op.record.model_dump(), "embed_text": op.embed_text}
+    if isinstance(op, PatchOp):
+        return {"op": "patch", "ids": list(op.ids), "values": op.values}
+    if isinstance(op, DeleteOp):
+        return {"op": "delete", "ids": list(op.ids)}
+    return {"op": "delete_scope", "scope": op.scope}
+
+
+def _op_from_dict(data: dict[str, Any]) -> Op:
+    kind = data["op"]
+    if kind == "upsert":
+        return UpsertOp(MemoryRecord.model_validate(data["record"]), data["embed_text"])
+    if kind == "patch":
+        return PatchOp(tuple(data["ids"]), data["values"])
+    if kind == "delete":
+        return DeleteOp(tuple(data["ids"]))
+    if kind == "delete_scope":
+        return DeleteScopeOp(data["scope"])
+    raise ValueError(f"unknown journal op {kind!r}")

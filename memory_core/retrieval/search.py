@@ -1,0 +1,83 @@
+"""The read path: embed the query, fetch dense and BM25 candidates, fuse, cut.
+
+    >>> # Used through AsyncMemory.search / Memory.search; see memory_core.memory.
+
+Both candidate lists come from one batched store call with the same filter (scope, time,
+kind, caller filters — built in :mod:`memory_core.scoping`). Each list is
+``max(candidates, offset + limit)`` long, so paging never runs past the fused pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from memory_core.config import SearchConfig
+from memory_core.embeddings.base import Embedder
+from memory_core.errors import InvalidInputError
+from memory_core.filters import FilterNode
+from memory_core.retrieval.bm25 import Bm25Encoder
+from memory_core.retrieval.fusion import FUSIONS, Fusion, rrf
+from memory_core.stores.vector.base import DENSE, SPARSE, Hit, VectorQuery, VectorStore
+from memory_core.types import MemoryRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    record: MemoryRecord
+    score: float
+
+
+class Retriever:
+    def __init__(
+        self, store: VectorStore, embedder: Embedder, bm25: Bm25Encoder, config: SearchConfig
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.bm25 = bm25
+        self.config = config
+        fusion = FUSIONS[config.fusion]
+        self._fuse: Fusion = partial(rrf, k=config.rrf_k) if fusion is rrf else fusion
+
+    async def search(
+        self,
+        query: str,
+        filter: FilterNode | None,
+        *,
+        limit: int,
+        offset: int = 0,
+        threshold: float | None = None,
+        query_vector: Sequence[float] | None = None,
+    ) -> list[Scored]:
+        pool = max(self.config.candidates, offset + limit)
+        dense = await self._dense_vector(query, query_vector)
+        queries = [VectorQuery(DENSE, dense, filter, pool)]
+        sparse = self.bm25.query(query)
+        if sparse.indices:  # a query of stopwords only has no BM25 terms
+            queries.append(VectorQuery(SPARSE, sparse, filter, pool))
+        lists = await self.store.query(queries)
+        weights = [self.config.dense_weight, 1.0 - self.config.dense_weight][: len(lists)]
+        fused = self._fuse([_ranked(hits) for hits in lists], weights)
+        cutoff = self.config.threshold if threshold is None else threshold
+        if cutoff is not None:
+            fused = [(doc, score) for doc, score in fused if score >= cutoff]
+        payloads = {hit.id: hit.payload for hits in lists for hit in hits}
+        return [
+            Scored(MemoryRecord.from_payload(doc, payloads[doc]), round(score, 6))
+            for doc, score in fused[offset : offset + limit]
+        ]
+
+    async def _dense_vector(self, query: str, given: Sequence[float] | None) -> Sequence[float]:
+        if given is None:
+            return await self.embedder.embed_query(query)
+        if len(given) != self.embedder.dims:
+            raise InvalidInputError(
+                f"query_vector has {len(given)} dimensions; this store's embedder makes "
+                f"{self.embedder.dims}. Embed the query with the same model, or pass none."
+            )
+        return given
+
+
+def _ranked(hits: list[Hit]) -> list[tuple[str, float]]:
+    return [(hit.id, hit.score) for hit in hits]

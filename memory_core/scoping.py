@@ -1,0 +1,82 @@
+"""Scoping and time: the one place that decides which records a read may see.
+
+    >>> from memory_core.types import Scope
+    >>> node = read_filter(Scope(user_id="alice"), {"topic": "food"}, TimeView())
+    >>> [type(n).__name__ for n in node.items]
+    ['Cond', 'IsEmpty', 'Cond']
+
+* **Scope**: a read filters on exactly the ids it is given — a user-level read sees that
+  user's memories from every agent and run; it never sees another user's.
+* **Time**: by default only current records (``expired_at`` unset). ``as_of=T`` shows what
+  held at ``T`` (``t_from <= T < t_until``); ``include_expired=True`` shows everything.
+* **Writes** look at the write's scope *and its parents* (``parent_scopes``), so a write with
+  user+agent sees the user-level memories and does not duplicate them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from memory_core.errors import InvalidInputError
+from memory_core.filters import Cond, FilterNode, IsEmpty, Or, and_, parse_filter
+from memory_core.timeutil import to_epoch
+from memory_core.types import SCOPE_FIELDS, Kind, Scope
+
+KINDS: tuple[Kind, ...] = ("fact", "message", "procedure")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeView:
+    """Which versions a read sees: current (default), as of a time, or all."""
+
+    as_of: float | None = None
+    include_expired: bool = False
+
+    @classmethod
+    def of(cls, as_of: str | datetime | float | None, include_expired: bool) -> TimeView:
+        if as_of is not None and include_expired:
+            raise InvalidInputError("Pass as_of= or include_expired=True, not both.")
+        try:
+            return cls(None if as_of is None else to_epoch(as_of), include_expired)
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"as_of must be a datetime, epoch seconds or an ISO-8601 string: {exc}"
+            ) from exc
+
+    def filter(self) -> FilterNode | None:
+        if self.include_expired:
+            return None
+        if self.as_of is None:
+            return IsEmpty("expired_at")
+        return and_(
+            Cond("t_from", "lte", self.as_of),
+            Or((IsEmpty("t_until"), Cond("t_until", "gt", self.as_of))),
+        )
+
+
+def read_filter(
+    scope: Scope,
+    filters: Mapping[str, Any] | None,
+    view: TimeView,
+    kind: Kind | None = None,
+) -> FilterNode | None:
+    """Scope AND time AND kind AND the caller's filter."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidInputError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.")
+    kind_node = Cond("kind", "eq", kind) if kind else None
+    return and_(scope.filter(), view.filter(), kind_node, parse_filter(filters))
+
+
+def parent_scopes(scope: Scope) -> list[Scope]:
+    """The scope and its ancestors, most specific first: (u, a, r) → (u, a) → (u)."""
+    ids = scope.ids()
+    chain: list[Scope] = []
+    for cut in range(len(SCOPE_FIELDS), 0, -1):
+        kept = {name: ids[name] for name in SCOPE_FIELDS[:cut] if name in ids}
+        candidate = Scope(**kept)
+        if kept and candidate not in chain:
+            chain.append(candidate)
+    return chain

@@ -1,0 +1,277 @@
+"""SQLite history and write journal, in one database file (WAL, busy timeout).
+
+    >>> import asyncio, tempfile
+    >>> from pathlib import Path
+    >>> async def demo():
+    ...     store = HistoryStore(Path(tempfile.mkdtemp()) / "history.sqlite3")
+    ...     await store.open()
+    ...     entry = await store.begin([], [HistoryRow("m1", "ADD", None, "likes tea")])
+    ...     await store.finish(entry)
+    ...     rows = await store.history("m1")
+    ...     await store.close()
+    ...     return [(r["event"], r["new_memory"]) for r in rows]
+    >>> asyncio.run(demo())
+    [('ADD', 'likes tea')]
+
+A write is: ``begin`` (journal entry, history rows and purges, in ONE transaction) →
+apply to the vector store → ``finish``. A crash in between leaves a pending entry that the
+engine replays when it next opens. SQLite calls run on one dedicated thread, each public
+method as one function, so a transaction never interleaves with another call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from memory_core.errors import HomeCorruptError, HomeUnreadableError, StoreError
+from memory_core.pipeline.ops import Op, ops_from_json, ops_to_json
+from memory_core.timeutil import now, to_iso
+from memory_core.types import HistoryEntry
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+    id          TEXT PRIMARY KEY,
+    memory_id   TEXT NOT NULL,
+    event       TEXT NOT NULL,
+    old_memory  TEXT,
+    new_memory  TEXT,
+    created_at  REAL NOT NULL,
+    actor_id    TEXT,
+    role        TEXT,
+    user_id     TEXT,
+    agent_id    TEXT,
+    run_id      TEXT,
+    is_deleted  INTEGER NOT NULL DEFAULT 0,
+    journal_id  INTEGER
+);
+CREATE INDEX IF NOT EXISTS history_by_memory ON history (memory_id, created_at);
+CREATE INDEX IF NOT EXISTS history_by_user ON history (user_id);
+CREATE TABLE IF NOT EXISTS journal (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  REAL NOT NULL,
+    done_at     REAL,
+    ops         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_pending ON journal (id) WHERE done_at IS NULL;
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One event in a memory's life, written in the same transaction as its journal entry."""
+
+    memory_id: str
+    event: str
+    old_memory: str | None
+    new_memory: str | None
+    actor_id: str | None = None
+    role: str | None = None
+    scope: tuple[str | None, str | None, str | None] = (None, None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Purge:
+    """Erase the text kept in history: for ``memory_ids``, or for every row of ``scope``
+    (``{"user_id": ...}``; ``{}`` means all rows). ``drop_rows`` removes the rows entirely."""
+
+    memory_ids: tuple[str, ...] = ()
+    scope: dict[str, str] | None = None
+    drop_rows: bool = False
+
+
+class HistoryStore:
+    """History rows and the operation journal in SQLite."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memory-core-sqlite")
+        self._conn: sqlite3.Connection | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def open(self) -> None:
+        await self._call(self._open_sync)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._call(self._close_sync)
+        self._executor.shutdown(wait=True)
+
+    # --- writes ------------------------------------------------------------------------
+
+    async def begin(
+        self, ops: list[Op], rows: list[HistoryRow], purges: list[Purge] | None = None
+    ) -> int:
+        """Journal ``ops`` and record ``rows``/``purges`` atomically; returns the entry id."""
+        return await self._call(self._begin_sync, ops, rows, purges or [])
+
+    async def finish(self, entry_id: int) -> None:
+        await self._call(self._finish_sync, entry_id)
+
+    async def pending(self) -> list[tuple[int, list[Op]]]:
+        """Unfinished journal entries, oldest first."""
+        return await self._call(self._pending_sync)
+
+    async def clear_all(self) -> None:
+        """Drop every history row and journal entry (a full reset)."""
+        await self._call(self._clear_all_sync)
+
+    # --- reads -------------------------------------------------------------------------
+
+    async def history(self, memory_id: str) -> list[HistoryEntry]:
+        return await self._call(self._history_sync, memory_id)
+
+    async def counts(self) -> dict[str, int]:
+        return await self._call(self._counts_sync)
+
+    async def get_meta(self, key: str) -> str | None:
+        return await self._call(self._get_meta_sync, key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._call(self._set_meta_sync, key, value)
+
+    # --- thread side -------------------------------------------------------------------
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, fn, *args)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"History database {self.path} failed: {exc}") from exc
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError("History store is not open; call open() first.")
+        return self._conn
+
+    def _open_sync(self) -> None:
+        try:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        except sqlite3.OperationalError as exc:
+            raise HomeUnreadableError(str(self.path), f"SQLite cannot open it ({exc})") from exc
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can
+            # lose the last transactions, and the journal replays what the stores missed.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.executescript(_SCHEMA)
+            version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if version is None:
+                conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(version[0]) > SCHEMA_VERSION:
+                raise HomeCorruptError(
+                    str(self.path), f"schema {version[0]} is newer than this memory-core"
+                )
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise HomeCorruptError(str(self.path), f"not a memory-core database ({exc})") from exc
+        self._conn = conn
+
+    def _close_sync(self) -> None:
+        self._db.close()
+        self._conn = None
+
+    def _begin_sync(self, ops: list[Op], rows: list[HistoryRow], purges: list[Purge]) -> int:
+        db = self._db
+        stamp = now()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = db.execute(
+                "INSERT INTO journal (created_at, ops) VALUES (?, ?)", (stamp, ops_to_json(ops))
+            )
+            entry_id = int(cursor.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO history (id, memory_id, event, old_memory, new_memory, created_at,"
+                " actor_id, role, user_id, agent_id, run_id, journal_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (uuid.uuid4().hex, r.memory_id, r.event, r.old_memory, r.new_memory, stamp,
+                     r.actor_id, r.role, *r.scope, entry_id)
+                    for r in rows
+                ],
+            )  # fmt: skip
+            for purge in purges:  # after the inserts, so a DELETE row is marked erased too
+                self._purge(db, purge)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return entry_id
+
+    @staticmethod
+    def _purge(db: sqlite3.Connection, purge: Purge) -> None:
+        where, params = _purge_where(purge)
+        if purge.drop_rows:
+            db.execute(f"DELETE FROM history WHERE {where}", params)
+        else:
+            db.execute(
+                "UPDATE history SET old_memory = NULL, new_memory = NULL, is_deleted = 1"
+                f" WHERE {where}",
+                params,
+            )
+
+    def _finish_sync(self, entry_id: int) -> None:
+        self._db.execute("UPDATE journal SET done_at = ? WHERE id = ?", (now(), entry_id))
+
+    def _pending_sync(self) -> list[tuple[int, list[Op]]]:
+        rows = self._db.execute(
+            "SELECT id, ops FROM journal WHERE done_at IS NULL ORDER BY id"
+        ).fetchall()
+        return [(int(entry_id), ops_from_json(text)) for entry_id, text in rows]
+
+    def _clear_all_sync(self) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("DELETE FROM history")
+        db.execute("DELETE FROM journal")
+        db.execute("COMMIT")
+
+    def _history_sync(self, memory_id: str) -> list[HistoryEntry]:
+        rows = self._db.execute(
+            "SELECT id, memory_id, event, old_memory, new_memory, created_at, actor_id, role,"
+            " is_deleted FROM history WHERE memory_id = ? ORDER BY created_at, rowid",
+            (memory_id,),
+        ).fetchall()
+        return [
+            {
+                "id": r[0], "memory_id": r[1], "event": r[2], "old_memory": r[3],
+                "new_memory": r[4], "created_at": to_iso(r[5]), "actor_id": r[6],
+                "role": r[7], "is_deleted": bool(r[8]),
+            }
+            for r in rows
+        ]  # fmt: skip
+
+    def _counts_sync(self) -> dict[str, int]:
+        db = self._db
+        history = db.execute("SELECT COUNT(*) FROM history").fetchone()[0]
+        pending = db.execute("SELECT COUNT(*) FROM journal WHERE done_at IS NULL").fetchone()[0]
+        return {"history_rows": int(history), "journal_pending": int(pending)}
+
+    def _get_meta_sync(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta_sync(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _purge_where(purge: Purge) -> tuple[str, list[Any]]:
+    """SQL condition for a purge: by memory ids, or by the scope ids given."""
+    if purge.scope is not None:
+        clauses = [f"{name} = ?" for name in purge.scope]  # names are fixed scope fields
+        return (" AND ".join(clauses) or "1"), list(purge.scope.values())
+    marks = ",".join("?" * len(purge.memory_ids)) or "NULL"
+    return f"memory_id IN ({marks})", list(purge.memory_ids)
