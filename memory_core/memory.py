@@ -40,7 +40,7 @@ from memory_core.retrieval.search import Retriever
 from memory_core.scoping import KINDS, TimeView, read_filter
 from memory_core.stores.factory import create_vector_store
 from memory_core.stores.history import HistoryRow, HistoryStore, Purge
-from memory_core.stores.vector.base import VectorStore
+from memory_core.stores.vector.base import Hit, VectorStore
 from memory_core.sync import LoopThread
 from memory_core.timeutil import now, to_epoch
 from memory_core.types import (
@@ -254,7 +254,8 @@ class AsyncMemory:
         scope = Scope(user_id, agent_id, run_id).require("get_all")
         flt = read_filter(scope, filters, TimeView.of(as_of, include_expired), kind)
         wanted = offset + limit + 1  # one more than returned, to know the next cursor
-        hits, position = [], cursor
+        hits: list[Hit] = []
+        position = cursor
         while len(hits) < wanted:
             page, position = await self.store.scroll(flt, min(_PAGE, wanted - len(hits)), position)
             hits.extend(page)

@@ -123,7 +123,7 @@ class MemoryRecord(BaseModel):
         }
         for name in ("user_id", "agent_id", "run_id", "actor_id", "role", "supersedes"):
             if (value := getattr(self, name)) is not None:
-                item[name] = value  # type: ignore[literal-required]
+                item[name] = value
         if self.source:
             item["source"] = self.source
         if score is not None:

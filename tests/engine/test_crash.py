@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from memory_core import Memory, MemoryConfig
@@ -20,6 +21,7 @@ from memory_core.ids import memory_id
 from memory_core.types import Scope
 
 KILLS = 50
+LANES = 2
 WRITER = Path(__file__).with_name("crash_writer.py")
 
 
@@ -46,17 +48,18 @@ def _run_and_kill(home: Path, tag: str, rng: random.Random) -> list[int]:
     return acked
 
 
-def test_sigkill_never_loses_an_acknowledged_add(tmp_path: Path, embedder: LocalEmbedder) -> None:
-    home = tmp_path / "home"
-    seed = int(os.environ.get("CRASH_SEED", "20261123"))
-    rng = random.Random(seed)
-    acknowledged = {f"t{run}": _run_and_kill(home, f"t{run}", rng) for run in range(KILLS)}
-    assert sum(map(len, acknowledged.values())) > KILLS  # the kills did land mid-stream
+def _lane(home: Path, lane: int, kills: int, seed: int) -> dict[str, list[int]]:
+    rng = random.Random(seed * 1000 + lane)
+    return {f"l{lane}t{run}": _run_and_kill(home, f"l{lane}t{run}", rng) for run in range(kills)}
 
+
+def _check_home(
+    home: Path, embedder: LocalEmbedder, acked: dict[str, list[int]], seed: int
+) -> None:
     with Memory(MemoryConfig(home=home), embedder=embedder) as memory:
         assert memory.stats()["journal_pending"] == 0
         scope = Scope(user_id="crash")
-        for tag, indexes in acknowledged.items():
+        for tag, indexes in acked.items():
             for i in indexes:
                 text = f"crash fact {tag} {i}"
                 rec_id = memory_id(scope, "message", text, role="user")
@@ -65,3 +68,15 @@ def test_sigkill_never_loses_an_acknowledged_add(tmp_path: Path, embedder: Local
                 assert rec_id in {h["id"] for h in hits["results"]}, f"seed={seed}: {text!r}"
         for record in memory.export_records():
             assert memory.history(record.id), f"seed={seed}: vector without history {record.id}"
+
+
+def test_sigkill_never_loses_an_acknowledged_add(tmp_path: Path, embedder: LocalEmbedder) -> None:
+    """Two homes, killed in turn by two lanes at once (the machine has two cores): 50 kills."""
+    seed = int(os.environ.get("CRASH_SEED", "20261123"))
+    homes = [tmp_path / f"home{lane}" for lane in range(LANES)]
+    with ThreadPoolExecutor(max_workers=LANES) as pool:
+        lanes = list(pool.map(
+            lambda lane: _lane(homes[lane], lane, KILLS // LANES, seed), range(LANES)))  # fmt: skip
+    assert sum(len(acked) for lane in lanes for acked in lane.values()) > KILLS  # mid-stream
+    for home, acked in zip(homes, lanes, strict=True):
+        _check_home(home, embedder, acked, seed)

@@ -27,8 +27,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from memory_core.filters import FilterNode
 
-DENSE = "dense"
-SPARSE = "sparse"
+DENSE: Literal["dense"] = "dense"
+SPARSE: Literal["sparse"] = "sparse"
 
 #: Payload fields the engine filters on; backends create payload indexes for them.
 KEYWORD_INDEXES = ("user_id", "agent_id", "run_id", "actor_id", "role", "kind", "hash")
@@ -92,7 +92,11 @@ class VectorStore(Protocol):
         ...
 
     async def set_payload(self, ids: Sequence[str], values: Mapping[str, Any]) -> None:
-        """Merge ``values`` into the payload of existing points (missing ids are ignored)."""
+        """Merge ``values`` into the payload of existing points (missing ids are ignored).
+
+        The merge is shallow, as in Qdrant: each top-level key is replaced whole, and a
+        ``None`` value removes its key.
+        """
         ...
 
     async def delete(self, ids: Sequence[str]) -> None:
