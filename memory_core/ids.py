@@ -41,3 +41,10 @@ def memory_id(
 def text_hash(text: str) -> str:
     """MD5 of the exact text, as Mem0 reports it (an identity check, not security)."""
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def successor_id(base_id: str, attempt: int) -> str:
+    """The id to use when ``base_id`` is taken by another text (a memory updated in place, or
+    an expired version that must stay for ``as_of`` reads). Deterministic, so racing writes
+    of the same text still meet on one id."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"{base_id}#{attempt}"))

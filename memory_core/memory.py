@@ -27,10 +27,10 @@ from typing import Any
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
 from memory_core.embeddings.factory import create_embedder
-from memory_core.errors import ClosedError, InvalidInputError, MemoryNotFoundError
+from memory_core.errors import ClosedError, InvalidInputError, MemoryNotFoundError, StoreError
 from memory_core.filters import Cond, IsEmpty
 from memory_core.home import Home
-from memory_core.ids import text_hash
+from memory_core.ids import normalize_text, successor_id, text_hash
 from memory_core.pipeline.normalize import normalize_messages
 from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, UpsertOp
 from memory_core.pipeline.verbatim import embed_text_of, verbatim_drafts
@@ -59,6 +59,8 @@ log = logging.getLogger("memory_core")
 
 TimeArg = str | datetime | float | None
 _PAGE = 256
+#: Successor ids tried for one text before giving up (each needs a prior in-place update).
+_MAX_SUCCESSORS = 64
 
 
 class AsyncMemory:
@@ -176,24 +178,57 @@ class AsyncMemory:
         await self._ready()
         scope = Scope(user_id, agent_id, run_id).require("add")
         parsed = normalize_messages(messages, max_length=self.config.max_text_length)
+        for message in parsed:
+            _check_metadata(message.metadata)
         drafts = verbatim_drafts(
             parsed, scope, _check_metadata(metadata), now(),
             valid_from=_epoch_or_none(valid_from, "valid_from"), source=source,
         )  # fmt: skip
         vectors = await self.writer.embed(drafts)
         async with self.writer.lock:
-            existing = {hit.id: hit.payload for hit in await self.store.retrieve(
-                [d.record.id for d in drafts])}  # fmt: skip
-            fresh = [d for d in drafts if _is_new(existing.get(d.record.id))]
-            rows = [_history_row(d.record, "ADD", None, d.record.text) for d in fresh]
-            await self.writer.commit(list(fresh), rows, vectors=vectors)
-        written = {d.record.id for d in fresh}
+            placed, repeats = await self._place(drafts)
+            rows = [_history_row(op.record, "ADD", None, op.record.text) for op in placed.values()]
+            vectors = {op.record.id: vectors[draft_id] for draft_id, op in placed.items()}
+            await self.writer.commit(list(placed.values()), rows, vectors=vectors)
         return {"results": [
-            _add_event(d.record, True) if d.record.id in written
+            _add_event(placed[d.record.id].record, True) if d.record.id in placed
             # A repeat reports the memory already stored, not the text sent again.
-            else _add_event(MemoryRecord.from_payload(d.record.id, existing[d.record.id]), False)
+            else _add_event(repeats[d.record.id], False)
             for d in drafts
         ]}  # fmt: skip
+
+    async def _place(
+        self, drafts: list[UpsertOp]
+    ) -> tuple[dict[str, UpsertOp], dict[str, MemoryRecord]]:
+        """Decide, under the write lock, where each draft goes (keyed by its draft id).
+
+        A draft is a *repeat* when a current memory with its id holds the same text. When
+        its id is taken by another text (a memory updated in place) or by an expired version
+        (kept for ``as_of`` reads), it moves to the next :func:`successor_id`.
+        """
+        placed: dict[str, UpsertOp] = {}
+        repeats: dict[str, MemoryRecord] = {}
+        for draft in drafts:
+            candidate = draft
+            for attempt in range(1, _MAX_SUCCESSORS + 1):
+                hits = await self.store.retrieve([candidate.record.id])
+                if not hits:
+                    placed[draft.record.id] = candidate
+                    break
+                stored = MemoryRecord.from_payload(hits[0].id, hits[0].payload)
+                if stored.expired_at is None and _same_memory(stored, draft.record):
+                    repeats[draft.record.id] = stored
+                    break
+                new_id = successor_id(draft.record.id, attempt)
+                candidate = UpsertOp(
+                    draft.record.model_copy(update={"id": new_id}), draft.embed_text
+                )
+            else:
+                raise StoreError(
+                    f"No free id for {draft.record.text[:60]!r} after "
+                    f"{_MAX_SUCCESSORS} successors; the store may be damaged."
+                )
+        return placed, repeats
 
     # --- read ----------------------------------------------------------------------------
 
@@ -355,7 +390,8 @@ class AsyncMemory:
 
     async def import_records(self, records: Iterable[Mapping[str, Any] | MemoryRecord]) -> int:
         """Write whole records as they are (ids, times, validity kept): the lossless half of
-        export/import. A ``"vector"`` key, if present, is used instead of embedding."""
+        export/import. A ``"vector"`` key, if present, is used instead of embedding. Returns
+        how many were written; records already stored exactly as given are skipped."""
         await self._ready()
         count = 0
         batch: list[tuple[MemoryRecord, Sequence[float] | None]] = []
@@ -430,19 +466,25 @@ class AsyncMemory:
         return record, vector
 
     async def _import_batch(self, batch: list[tuple[MemoryRecord, Sequence[float] | None]]) -> int:
+        """Write a batch of imported records; ones already stored exactly as given are skipped,
+        so importing the same file twice changes nothing."""
         if not batch:
             return 0
-        ops = [UpsertOp(rec, embed_text_of(rec.text, rec.actor_id)) for rec, _ in batch]
-        given = {rec.id: vec for rec, vec in batch if vec is not None}
-        for rec_id, vec in given.items():
-            if len(vec) != self.embedder.dims:
+        for record, vec in batch:
+            if vec is not None and len(vec) != self.embedder.dims:
                 raise InvalidInputError(
-                    f"Record {rec_id} has a {len(vec)}-d vector; this store uses "
+                    f"Record {record.id} has a {len(vec)}-d vector; this store uses "
                     f"{self.embedder.dims}-d. Drop 'vector' to re-embed."
                 )
-        vectors = {**await self.writer.embed([o for o in ops if o.record.id not in given]), **given}
-        rows = [_history_row(op.record, "ADD", None, op.record.text) for op in ops]
         async with self.writer.lock:
+            stored = {h.id: MemoryRecord.from_payload(h.id, h.payload)
+                      for h in await self.store.retrieve([rec.id for rec, _ in batch])}  # fmt: skip
+            todo = [(rec, vec) for rec, vec in batch if stored.get(rec.id) != rec]
+            ops = [UpsertOp(rec, embed_text_of(rec.text, rec.actor_id)) for rec, _ in todo]
+            given = {rec.id: vec for rec, vec in todo if vec is not None}
+            missing = [op for op in ops if op.record.id not in given]
+            vectors = {**await self.writer.embed(missing), **given}
+            rows = [_history_row(op.record, "ADD", None, op.record.text) for op in ops]
             await self.writer.commit(list(ops), rows, vectors=vectors)
         return len(ops)
 
@@ -538,9 +580,9 @@ async def _collect(records: AsyncIterator[MemoryRecord]) -> list[MemoryRecord]:
     return [record async for record in records]
 
 
-def _is_new(payload: dict[str, Any] | None) -> bool:
-    """A draft is written unless the same memory is already current."""
-    return payload is None or payload.get("expired_at") is not None
+def _same_memory(stored: MemoryRecord, draft: MemoryRecord) -> bool:
+    return (stored.role, stored.actor_id, normalize_text(stored.text)) == (
+        draft.role, draft.actor_id, normalize_text(draft.text))  # fmt: skip
 
 
 def _add_event(record: MemoryRecord, written: bool) -> AddEvent:

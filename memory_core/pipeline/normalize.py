@@ -7,13 +7,14 @@
 
 Accepted: a string (a user message), one ``{"role", "content"}`` dict, or a list of them
 (OpenAI style; ``content`` may be a list of ``text`` / ``image_url`` parts). ``name`` becomes
-the ``actor_id``. Framework adapters convert their own message types before calling.
+the ``actor_id``; a message's own ``metadata`` dict is merged over the call's. Framework
+adapters convert their own message types before calling.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from memory_core.errors import EmptyTextError, InvalidMessageError, TextTooLongError
@@ -26,6 +27,7 @@ class Message:
     role: str
     content: str
     actor_id: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 def normalize_messages(messages: Any, *, max_length: int | None = None) -> list[Message]:
@@ -70,7 +72,10 @@ def _message(item: Any, index: int) -> Message:
     name = item.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise InvalidMessageError(f"Message {index} has name {name!r}; use a non-empty string.")
-    return Message(role, _content_text(item.get("content"), index).strip(), name)
+    metadata = item.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise InvalidMessageError(f"Message {index} has metadata {metadata!r}; use a dict.")
+    return Message(role, _content_text(item.get("content"), index).strip(), name, metadata)
 
 
 def _content_text(content: Any, index: int) -> str:

@@ -75,7 +75,8 @@ def verbatim_drafts(
             continue
         record = new_record(
             scope, "message", message.content, stamp=stamp, role=message.role,
-            actor_id=message.actor_id, metadata=metadata, valid_from=valid_from, source=source,
+            actor_id=message.actor_id, metadata={**metadata, **message.metadata},
+            valid_from=valid_from, source=source,
         )  # fmt: skip
         drafts.setdefault(record.id, UpsertOp(record, embed_text_of(record.text, record.actor_id)))
     return list(drafts.values())

@@ -267,3 +267,47 @@ def test_env_vars_configure_the_home(
     with Memory(config, embedder=embedder) as mem, pytest.raises(TextTooLongError):
         mem.add("too long", user_id="u")
     assert (tmp_path / "from-env" / "history.sqlite3").exists()
+
+
+def test_readding_text_after_an_in_place_update_is_a_new_memory(memory: Memory) -> None:
+    [first] = memory.add("I like tea", user_id="u")["results"]
+    memory.update(first["id"], "I like coffee")
+    [again] = memory.add("I like tea", user_id="u")["results"]
+    assert again["event"] == "ADD" and again["id"] != first["id"]
+    assert memory.get(first["id"])["memory"] == "I like coffee"
+    texts = sorted(r["memory"] for r in memory.get_all(user_id="u")["results"])
+    assert texts == ["I like coffee", "I like tea"]
+    # The successor id is deterministic: sending it once more is a repeat.
+    assert memory.add("i like TEA", user_id="u")["results"][0] == {**again, "event": "NONE"}
+
+
+def test_expired_versions_are_kept_when_their_text_returns(memory: Memory) -> None:
+    record = {
+        "id": str(uuid.uuid4()), "text": "I live in Paris", "hash": "h", "user_id": "u",
+        "kind": "message", "role": "user", "created_at": 10.0, "updated_at": 20.0,
+        "expired_at": 20.0, "valid_until": 20.0,
+    }  # fmt: skip
+    memory.import_records([record])
+    [event] = memory.add("I live in Paris", user_id="u")["results"]
+    assert event["event"] == "ADD"
+    assert memory.get(record["id"])["expired_at"] is not None  # the old version stays
+    assert {r["id"] for r in memory.get_all(user_id="u", as_of=15.0)["results"]} == {record["id"]}
+
+
+def test_a_message_can_carry_its_own_metadata(memory: Memory) -> None:
+    events = memory.add(
+        [{"role": "user", "content": "turn one", "metadata": {"dia_id": "D1:1"}},
+         {"role": "user", "content": "turn two", "metadata": {"dia_id": "D1:2", "s": 2}}],
+        user_id="u", metadata={"s": 1, "conv": "c"},
+    )["results"]  # fmt: skip
+    assert [memory.get(e["id"])["metadata"] for e in events] == [
+        {"s": 1, "conv": "c", "dia_id": "D1:1"},
+        {"s": 2, "conv": "c", "dia_id": "D1:2"},
+    ]
+
+
+def test_importing_the_same_records_twice_changes_nothing(memory: Memory) -> None:
+    memory.add(["one", "two"], user_id="u")
+    records = memory.export_records(user_id="u")
+    assert memory.import_records(records) == 0
+    assert memory.stats()["history_rows"] == 2
