@@ -10,7 +10,8 @@
 """
 
 from memory_core.config import EmbedderConfig, MemoryConfig, SearchConfig, VectorStoreConfig
-from memory_core.memory import AsyncMemory, Memory
+from memory_core.memory import AsyncMemory
+from memory_core.sync import Memory
 from memory_core.types import (
     AddEvent,
     AddResult,

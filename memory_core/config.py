@@ -70,6 +70,42 @@ class EmbedderConfig(_Section):
     timeout: float = 60.0
 
 
+class LLMConfig(_Section):
+    """The memory manager's model: any OpenAI-compatible chat endpoint (OpenAI, Azure OpenAI,
+    Ollama, vLLM, llama.cpp's server). Unset means no LLM: messages are stored verbatim."""
+
+    provider: Literal["openai", "azure_openai"] = "openai"
+    model: str = "gpt-4.1-mini"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    api_version: str | None = None
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=3, ge=0)
+    #: ``json_schema``: strict structured output; ``json_object``: JSON mode + validation;
+    #: ``auto``: try ``json_schema``, fall back to ``json_object`` if the endpoint refuses it.
+    response_format: Literal["auto", "json_schema", "json_object"] = "auto"
+
+
+class InferenceConfig(_Section):
+    """How ``add(infer=True)`` uses the LLM."""
+
+    #: ``single``: one call extracts and reconciles; ``two_call``: extract, then reconcile
+    #: (for weak models).
+    mode: Literal["single", "two_call"] = "single"
+    custom_instructions: str | None = None
+    #: Prompt overrides by name: ``memory_manager.system``, ``memory_manager.user``,
+    #: ``extraction.system``, ``extraction.user``, ``procedural.system``, ``vision.system``.
+    prompts: dict[str, str] = Field(default_factory=dict)
+    max_candidates: int = Field(default=20, gt=0, le=200)
+    #: What ``add`` does when the LLM fails after its retries: raise ``LLMError``, or store
+    #: the messages verbatim and say so in the result.
+    on_llm_error: Literal["raise", "store_verbatim"] = "raise"
+    #: Describe images through the LLM; off: an image is kept as a placeholder.
+    enable_vision: bool = False
+
+
 class SearchConfig(_Section):
     """Hybrid retrieval. See :mod:`memory_core.retrieval.fusion` for what each knob does."""
 
@@ -91,6 +127,8 @@ class MemoryConfig(BaseSettings):
     vector_store: VectorStoreConfig = Field(default_factory=VectorStoreConfig)
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
+    llm: LLMConfig | None = None
+    inference: InferenceConfig = Field(default_factory=InferenceConfig)
     history_db_path: Path | None = None
     max_text_length: int = Field(default=20_000, gt=0)
 

@@ -1,4 +1,4 @@
-"""The engine (:class:`AsyncMemory`) and its sync facade (:class:`Memory`).
+"""The engine, :class:`AsyncMemory` (its sync facade, ``Memory``, is in :mod:`memory_core.sync`).
 
     >>> import tempfile
     >>> from memory_core import Memory
@@ -27,21 +27,24 @@ from typing import Any
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
 from memory_core.embeddings.factory import create_embedder
-from memory_core.errors import ClosedError, InvalidInputError, MemoryNotFoundError, StoreError
+from memory_core.errors import ClosedError, InvalidInputError, LLMError, MemoryNotFoundError
 from memory_core.filters import Cond, IsEmpty
 from memory_core.home import Home
-from memory_core.ids import normalize_text, successor_id, text_hash
+from memory_core.ids import text_hash
+from memory_core.llms.base import LLM
+from memory_core.llms.factory import create_llm
+from memory_core.pipeline.infer import MemoryManager
 from memory_core.pipeline.normalize import normalize_messages
 from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, UpsertOp
+from memory_core.pipeline.planner import Planner, history_row
 from memory_core.pipeline.verbatim import embed_text_of, verbatim_drafts
 from memory_core.pipeline.writer import Writer
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.search import Retriever
 from memory_core.scoping import KINDS, TimeView, read_filter
 from memory_core.stores.factory import create_vector_store
-from memory_core.stores.history import HistoryRow, HistoryStore, Purge
+from memory_core.stores.history import HistoryStore, Purge
 from memory_core.stores.vector.base import Hit, VectorStore
-from memory_core.sync import LoopThread
 from memory_core.timeutil import now, to_epoch
 from memory_core.types import (
     AddEvent,
@@ -59,8 +62,6 @@ log = logging.getLogger("memory_core")
 
 TimeArg = str | datetime | float | None
 _PAGE = 256
-#: Successor ids tried for one text before giving up (each needs a prior in-place update).
-_MAX_SUCCESSORS = 64
 
 
 class AsyncMemory:
@@ -81,11 +82,13 @@ class AsyncMemory:
         *,
         vector_store: VectorStore | None = None,
         embedder: Embedder | None = None,
+        llm: LLM | None = None,
     ) -> None:
         self.config = config or MemoryConfig()
         self._home = Home(self.config.home)
         self._given_store = vector_store
         self._given_embedder = embedder
+        self._given_llm = llm
         self._open_lock = asyncio.Lock()
         self._opened = False
         self._closed = False
@@ -121,6 +124,12 @@ class AsyncMemory:
             bm25 = Bm25Encoder()
             self.writer = Writer(self.history_store, self.store, self.embedder, bm25)
             self.retriever = Retriever(self.store, self.embedder, bm25, self.config.search)
+            self.llm = self._given_llm or (
+                create_llm(self.config.llm) if self.config.llm is not None else None
+            )
+            manager = MemoryManager(self.llm, self.retriever, self.config.inference) if (
+                self.llm is not None) else None  # fmt: skip
+            self.planner = Planner(self.writer, manager)
             replayed = await self.writer.replay()
             if replayed:
                 log.warning("memory-core: replayed %s unfinished write(s) after a crash", replayed)
@@ -140,6 +149,8 @@ class AsyncMemory:
             await self.history_store.close()
             if self._given_embedder is None:
                 await self.embedder.close()
+            if self._given_llm is None and self.llm is not None:
+                await self.llm.close()
             self._home.release()
 
     async def __aenter__(self) -> AsyncMemory:
@@ -180,55 +191,22 @@ class AsyncMemory:
         parsed = normalize_messages(messages, max_length=self.config.max_text_length)
         for message in parsed:
             _check_metadata(message.metadata)
+        meta = _check_metadata(metadata)
         drafts = verbatim_drafts(
-            parsed, scope, _check_metadata(metadata), now(),
-            valid_from=_epoch_or_none(valid_from, "valid_from"), source=source,
+            parsed, scope, meta, now(), valid_from=_epoch_or_none(valid_from, "valid_from"),
+            source=source,
         )  # fmt: skip
-        vectors = await self.writer.embed(drafts)
-        async with self.writer.lock:
-            placed, repeats = await self._place(drafts)
-            rows = [_history_row(op.record, "ADD", None, op.record.text) for op in placed.values()]
-            vectors = {op.record.id: vectors[draft_id] for draft_id, op in placed.items()}
-            await self.writer.commit(list(placed.values()), rows, vectors=vectors)
-        return {"results": [
-            _add_event(placed[d.record.id].record, True) if d.record.id in placed
-            # A repeat reports the memory already stored, not the text sent again.
-            else _add_event(repeats[d.record.id], False)
-            for d in drafts
-        ]}  # fmt: skip
-
-    async def _place(
-        self, drafts: list[UpsertOp]
-    ) -> tuple[dict[str, UpsertOp], dict[str, MemoryRecord]]:
-        """Decide, under the write lock, where each draft goes (keyed by its draft id).
-
-        A draft is a *repeat* when a current memory with its id holds the same text. When
-        its id is taken by another text (a memory updated in place) or by an expired version
-        (kept for ``as_of`` reads), it moves to the next :func:`successor_id`.
-        """
-        placed: dict[str, UpsertOp] = {}
-        repeats: dict[str, MemoryRecord] = {}
-        for draft in drafts:
-            candidate = draft
-            for attempt in range(1, _MAX_SUCCESSORS + 1):
-                hits = await self.store.retrieve([candidate.record.id])
-                if not hits:
-                    placed[draft.record.id] = candidate
-                    break
-                stored = MemoryRecord.from_payload(hits[0].id, hits[0].payload)
-                if stored.expired_at is None and _same_memory(stored, draft.record):
-                    repeats[draft.record.id] = stored
-                    break
-                new_id = successor_id(draft.record.id, attempt)
-                candidate = UpsertOp(
-                    draft.record.model_copy(update={"id": new_id}), draft.embed_text
-                )
-            else:
-                raise StoreError(
-                    f"No free id for {draft.record.text[:60]!r} after "
-                    f"{_MAX_SUCCESSORS} successors; the store may be damaged."
-                )
-        return placed, repeats
+        if not infer or self.planner.manager is None:
+            return await self.planner.add_verbatim(drafts)
+        try:
+            return await self.planner.add_inferred(parsed, scope, metadata=meta, source=source)
+        except LLMError as exc:
+            if self.config.inference.on_llm_error == "raise":
+                raise
+            log.warning("memory-core: LLM failed, storing the messages verbatim: %s", exc)
+            result = await self.planner.add_verbatim(drafts)
+            result["fallback"] = {"mode": "verbatim", "reason": str(exc)}
+            return result
 
     # --- read ----------------------------------------------------------------------------
 
@@ -331,7 +309,7 @@ class AsyncMemory:
             op = UpsertOp(new, embed_text_of(new.text, new.actor_id))
             if op.embed_text != embed_text:
                 [vector] = await self.embedder.embed_documents([op.embed_text])
-            row = _history_row(new, "UPDATE", old.text, new.text)
+            row = history_row(new, "UPDATE", old.text, new.text)
             await self.writer.commit([op], [row], vectors={new.id: vector})
         return {"id": memory_id, "memory": new.text, "event": "UPDATE", "previous_memory": old.text}
 
@@ -342,7 +320,7 @@ class AsyncMemory:
             record = await self._record(memory_id)
             await self.writer.commit(
                 [DeleteOp((memory_id,))],
-                [_history_row(record, "DELETE", None, None)],
+                [history_row(record, "DELETE", None, None)],
                 [Purge(memory_ids=(memory_id,))],
             )
         return {"id": memory_id, "message": "Memory deleted successfully!"}
@@ -484,125 +462,9 @@ class AsyncMemory:
             given = {rec.id: vec for rec, vec in todo if vec is not None}
             missing = [op for op in ops if op.record.id not in given]
             vectors = {**await self.writer.embed(missing), **given}
-            rows = [_history_row(op.record, "ADD", None, op.record.text) for op in ops]
+            rows = [history_row(op.record, "ADD", None, op.record.text) for op in ops]
             await self.writer.commit(list(ops), rows, vectors=vectors)
         return len(ops)
-
-
-class Memory:
-    """Sync facade: the same engine, run on one private event-loop thread.
-
-        >>> import tempfile
-        >>> memory = Memory.from_config({"home": tempfile.mkdtemp()})
-        >>> memory.add("Carol prefers window seats", user_id="carol")["results"][0]["event"]
-        'ADD'
-        >>> memory.close()
-
-    Safe to share between threads: every call is scheduled on the engine's loop, where one
-    lock orders the writes.
-    """
-
-    def __init__(
-        self,
-        config: MemoryConfig | None = None,
-        *,
-        vector_store: VectorStore | None = None,
-        embedder: Embedder | None = None,
-    ) -> None:
-        self._loop = LoopThread()
-        self.engine = AsyncMemory(config, vector_store=vector_store, embedder=embedder)
-        try:
-            self._loop.run(self.engine.open())  # surface home/lock/config errors now
-        except BaseException:
-            self._loop.stop()
-            raise
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | MemoryConfig) -> Memory:
-        return cls(config if isinstance(config, MemoryConfig) else MemoryConfig(**config))
-
-    @property
-    def config(self) -> MemoryConfig:
-        return self.engine.config
-
-    def add(self, messages: Any, **kwargs: Any) -> AddResult:
-        return self._loop.run(self.engine.add(messages, **kwargs))
-
-    def search(self, query: str, **kwargs: Any) -> SearchResult:
-        return self._loop.run(self.engine.search(query, **kwargs))
-
-    def get(self, memory_id: str) -> MemoryItem:
-        return self._loop.run(self.engine.get(memory_id))
-
-    def get_all(self, **kwargs: Any) -> ListResult:
-        return self._loop.run(self.engine.get_all(**kwargs))
-
-    def update(
-        self, memory_id: str, text: str, *, metadata: Mapping[str, Any] | None = None
-    ) -> AddEvent:
-        return self._loop.run(self.engine.update(memory_id, text, metadata=metadata))
-
-    def delete(self, memory_id: str) -> dict[str, str]:
-        return self._loop.run(self.engine.delete(memory_id))
-
-    def delete_all(self, **scope: str | None) -> dict[str, Any]:
-        return self._loop.run(self.engine.delete_all(**scope))
-
-    def history(self, memory_id: str) -> list[HistoryEntry]:
-        return self._loop.run(self.engine.history(memory_id))
-
-    def reset(self, **kwargs: Any) -> dict[str, Any]:
-        return self._loop.run(self.engine.reset(**kwargs))
-
-    def import_records(self, records: Iterable[Mapping[str, Any] | MemoryRecord]) -> int:
-        return self._loop.run(self.engine.import_records(records))
-
-    def export_records(self, **kwargs: Any) -> list[MemoryRecord]:
-        return self._loop.run(_collect(self.engine.export_records(**kwargs)))
-
-    def stats(self) -> dict[str, Any]:
-        return self._loop.run(self.engine.stats())
-
-    def close(self) -> None:
-        try:
-            self._loop.run(self.engine.close())
-        finally:
-            self._loop.stop()
-
-    def __enter__(self) -> Memory:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-async def _collect(records: AsyncIterator[MemoryRecord]) -> list[MemoryRecord]:
-    return [record async for record in records]
-
-
-def _same_memory(stored: MemoryRecord, draft: MemoryRecord) -> bool:
-    return (stored.role, stored.actor_id, normalize_text(stored.text)) == (
-        draft.role, draft.actor_id, normalize_text(draft.text))  # fmt: skip
-
-
-def _add_event(record: MemoryRecord, written: bool) -> AddEvent:
-    event: AddEvent = {
-        "id": record.id,
-        "memory": record.text,
-        "event": "ADD" if written else "NONE",
-    }
-    if record.actor_id is not None:
-        event["actor_id"] = record.actor_id
-    if record.role is not None:
-        event["role"] = record.role
-    return event
-
-
-def _history_row(record: MemoryRecord, event: str, old: str | None, new: str | None) -> HistoryRow:
-    return HistoryRow(
-        record.id, event, old, new, record.actor_id, record.role,
-        (record.user_id, record.agent_id, record.run_id),
-    )  # fmt: skip
 
 
 def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:

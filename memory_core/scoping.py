@@ -80,3 +80,23 @@ def parent_scopes(scope: Scope) -> list[Scope]:
         if kept and candidate not in chain:
             chain.append(candidate)
     return chain
+
+
+def exact_scope_filter(scope: Scope) -> FilterNode | None:
+    """Records of exactly this scope: its ids equal, the ids it lacks absent."""
+    return and_(*(
+        Cond(name, "eq", value) if (value := getattr(scope, name)) else IsEmpty(name)
+        for name in SCOPE_FIELDS
+    ))  # fmt: skip
+
+
+def lineage_filter(scope: Scope, kind: Kind | None = None) -> FilterNode | None:
+    """Current records of the scope and its parents — what a write reconciles against.
+
+    A write for (alice, chef) sees alice's user-level facts and the (alice, chef) ones, not
+    those of (alice, another agent) nor of a sibling run.
+    """
+    lineage = [exact_scope_filter(s) for s in parent_scopes(scope)]
+    nodes = tuple(node for node in lineage if node is not None)
+    scoped = nodes[0] if len(nodes) == 1 else Or(nodes)
+    return and_(scoped, TimeView().filter(), Cond("kind", "eq", kind) if kind else None)

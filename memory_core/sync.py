@@ -1,4 +1,4 @@
-"""One private event loop on a daemon thread: how the sync facade runs the async engine.
+"""The sync facade, :class:`Memory`: the same engine run on one private event-loop thread.
 
     >>> import asyncio
     >>> loop = LoopThread()
@@ -15,10 +15,24 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping
 from typing import Any, TypeVar
 
+from memory_core.config import MemoryConfig
+from memory_core.embeddings.base import Embedder
 from memory_core.errors import ClosedError
+from memory_core.llms.base import LLM
+from memory_core.memory import AsyncMemory
+from memory_core.stores.vector.base import VectorStore
+from memory_core.types import (
+    AddEvent,
+    AddResult,
+    HistoryEntry,
+    ListResult,
+    MemoryItem,
+    MemoryRecord,
+    SearchResult,
+)
 
 T = TypeVar("T")
 
@@ -50,3 +64,95 @@ class LoopThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
         self.loop.close()
+
+
+class Memory:
+    """Sync facade: the same engine, run on one private event-loop thread.
+
+        >>> import tempfile
+        >>> memory = Memory.from_config({"home": tempfile.mkdtemp()})
+        >>> memory.add("Carol prefers window seats", user_id="carol")["results"][0]["event"]
+        'ADD'
+        >>> memory.close()
+
+    Safe to share between threads: every call is scheduled on the engine's loop, where one
+    lock orders the writes.
+    """
+
+    def __init__(
+        self,
+        config: MemoryConfig | None = None,
+        *,
+        vector_store: VectorStore | None = None,
+        embedder: Embedder | None = None,
+        llm: LLM | None = None,
+    ) -> None:
+        self._loop = LoopThread()
+        self.engine = AsyncMemory(config, vector_store=vector_store, embedder=embedder, llm=llm)
+        try:
+            self._loop.run(self.engine.open())  # surface home/lock/config errors now
+        except BaseException:
+            self._loop.stop()
+            raise
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | MemoryConfig) -> Memory:
+        return cls(config if isinstance(config, MemoryConfig) else MemoryConfig(**config))
+
+    @property
+    def config(self) -> MemoryConfig:
+        return self.engine.config
+
+    def add(self, messages: Any, **kwargs: Any) -> AddResult:
+        return self._loop.run(self.engine.add(messages, **kwargs))
+
+    def search(self, query: str, **kwargs: Any) -> SearchResult:
+        return self._loop.run(self.engine.search(query, **kwargs))
+
+    def get(self, memory_id: str) -> MemoryItem:
+        return self._loop.run(self.engine.get(memory_id))
+
+    def get_all(self, **kwargs: Any) -> ListResult:
+        return self._loop.run(self.engine.get_all(**kwargs))
+
+    def update(
+        self, memory_id: str, text: str, *, metadata: Mapping[str, Any] | None = None
+    ) -> AddEvent:
+        return self._loop.run(self.engine.update(memory_id, text, metadata=metadata))
+
+    def delete(self, memory_id: str) -> dict[str, str]:
+        return self._loop.run(self.engine.delete(memory_id))
+
+    def delete_all(self, **scope: str | None) -> dict[str, Any]:
+        return self._loop.run(self.engine.delete_all(**scope))
+
+    def history(self, memory_id: str) -> list[HistoryEntry]:
+        return self._loop.run(self.engine.history(memory_id))
+
+    def reset(self, **kwargs: Any) -> dict[str, Any]:
+        return self._loop.run(self.engine.reset(**kwargs))
+
+    def import_records(self, records: Iterable[Mapping[str, Any] | MemoryRecord]) -> int:
+        return self._loop.run(self.engine.import_records(records))
+
+    def export_records(self, **kwargs: Any) -> list[MemoryRecord]:
+        return self._loop.run(_collect(self.engine.export_records(**kwargs)))
+
+    def stats(self) -> dict[str, Any]:
+        return self._loop.run(self.engine.stats())
+
+    def close(self) -> None:
+        try:
+            self._loop.run(self.engine.close())
+        finally:
+            self._loop.stop()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+async def _collect(records: AsyncIterator[MemoryRecord]) -> list[MemoryRecord]:
+    return [record async for record in records]

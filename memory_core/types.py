@@ -157,14 +157,21 @@ class AddEvent(TypedDict):
     memory: str
     event: Event
     previous_memory: NotRequired[str]
+    previous_id: NotRequired[str]
     actor_id: NotRequired[str]
     role: NotRequired[str]
 
 
 class AddResult(TypedDict):
     results: list[AddEvent]
-    relations: NotRequired[dict[str, Any]]
+    #: Relations the memory manager named: ``{"source", "relationship", "destination"}``.
+    relations: NotRequired[list[dict[str, Any]]]
+    #: LLM cost of this add: ``llm_calls``, ``prompt_tokens``, ``completion_tokens``.
     usage: NotRequired[dict[str, int]]
+    #: Operations the LLM proposed that were refused (unknown ids, missing text…), and why.
+    rejected: NotRequired[list[str]]
+    #: Set when the LLM failed and the messages were stored verbatim instead.
+    fallback: NotRequired[dict[str, str]]
 
 
 class SearchResult(TypedDict):

@@ -1,0 +1,181 @@
+"""Inferred ``add``: candidates → one structured LLM call → validated, mapped operations.
+
+    >>> # Used by AsyncMemory.add(..., infer=True) when an LLM is configured:
+    >>> #   candidates = await manager.candidates(messages, scope)
+    >>> #   decision = await manager.decide(messages, candidates)
+    >>> #   decision.operations -> ops on real records; decision.rejected -> what was refused
+
+The LLM sees existing memories under small integer ids only. Whatever it answers is checked
+here before anything is planned: an id it was not shown, a second operation on the same
+memory, an ADD or UPDATE without text, an UPDATE that changes nothing — each is rejected and
+logged, never applied.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from memory_core.config import InferenceConfig
+from memory_core.ids import normalize_text
+from memory_core.llms.base import LLM, ChatMessage, Usage
+from memory_core.pipeline.normalize import Message
+from memory_core.prompts import extraction, memory_manager
+from memory_core.prompts.memory_manager import MemoryOperations, Operation, Relation
+from memory_core.retrieval.search import Retriever
+from memory_core.scoping import lineage_filter
+from memory_core.timeutil import to_epoch
+from memory_core.types import MemoryRecord, Scope
+
+log = logging.getLogger("memory_core")
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """One accepted operation, on real records."""
+
+    event: str  # ADD, UPDATE, DELETE, NONE
+    text: str | None = None
+    target: MemoryRecord | None = None
+    valid_from: float | None = None
+    valid_until: float | None = None
+    entities: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Decision:
+    operations: list[Decided] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+
+
+class MemoryManager:
+    """Talks to the LLM for ``add``; holds no state between calls."""
+
+    def __init__(self, llm: LLM, retriever: Retriever, config: InferenceConfig) -> None:
+        self.llm = llm
+        self.retriever = retriever
+        self.config = config
+
+    async def candidates(self, messages: Sequence[Message], scope: Scope) -> list[MemoryRecord]:
+        """Current facts of the write's scope and its parents that the messages are about."""
+        queries = [m.content for m in messages if m.role not in ("system", "developer")][-10:]
+        if not queries:
+            return []
+        per_query = max(3, self.config.max_candidates // len(queries))
+        flt = lineage_filter(scope, kind="fact")
+        found: dict[str, MemoryRecord] = {}
+        for query in queries:
+            for hit in await self.retriever.search(query, flt, limit=per_query):
+                found.setdefault(hit.record.id, hit.record)
+        return list(found.values())[: self.config.max_candidates]
+
+    async def decide(
+        self, messages: Sequence[Message], candidates: Sequence[MemoryRecord]
+    ) -> Decision:
+        """The LLM's operations, validated against the candidates it was shown."""
+        usage = Usage()
+        conversation = _render_messages(messages)
+        if self.config.mode == "two_call":
+            facts = await self.llm.structured(
+                self._prompt("extraction", conversation=conversation), extraction.Facts,
+                name="facts",
+            )  # fmt: skip
+            usage += facts.usage
+            if not facts.value.facts:
+                return Decision(usage=usage)
+            conversation = "\n".join(f"- {fact}" for fact in facts.value.facts)
+        reply = await self.llm.structured(
+            self._prompt("memory_manager", conversation=conversation, candidates=candidates),
+            MemoryOperations,
+            name="memory_operations",
+        )
+        decision = _validate(reply.value, candidates)
+        decision.usage = usage + reply.usage
+        return decision
+
+    def _prompt(
+        self, family: str, *, conversation: str, candidates: Sequence[MemoryRecord] = ()
+    ) -> list[ChatMessage]:
+        module = memory_manager if family == "memory_manager" else extraction
+        system = self.config.prompts.get(f"{family}.system", module.SYSTEM)
+        user = self.config.prompts.get(f"{family}.user", module.USER)
+        instructions = self.config.custom_instructions or ""
+        memories = "\n".join(f"[{i}] {rec.text}" for i, rec in enumerate(candidates)) or "(none)"
+        values = {
+            "today": datetime.now(UTC).date().isoformat(),
+            "custom_instructions": f"\nAdditional instructions:\n{instructions}" if instructions
+            else "",
+            "memories": memories,
+            "messages": conversation,
+        }  # fmt: skip
+        return [
+            {"role": "system", "content": system.format_map(values)},
+            {"role": "user", "content": user.format_map(values)},
+        ]
+
+
+def _render_messages(messages: Sequence[Message]) -> str:
+    lines = []
+    for message in messages:
+        who = f"{message.role} ({message.actor_id})" if message.actor_id else message.role
+        lines.append(f"{who}: {message.content}")
+    return "\n".join(lines)
+
+
+def _validate(reply: MemoryOperations, candidates: Sequence[MemoryRecord]) -> Decision:
+    decision = Decision(relations=list(reply.relations))
+    touched: set[int] = set()
+    for op in reply.operations:
+        problem = _problem(op, candidates, touched)
+        if problem:
+            log.warning("memory-core: rejected LLM operation %s: %s", op.model_dump(), problem)
+            decision.rejected.append(problem)
+            continue
+        target = candidates[op.id] if op.id is not None and op.event != "ADD" else None
+        if target is not None and op.id is not None:
+            touched.add(op.id)
+        if (
+            op.event == "UPDATE"
+            and target
+            and normalize_text(target.text) == normalize_text(op.text or "")
+        ):
+            op = op.model_copy(update={"event": "NONE"})  # an update that changes nothing
+        decision.operations.append(
+            Decided(
+                op.event,
+                (op.text or "").strip() or None,
+                target,
+                _date(op.valid_from),
+                _date(op.valid_until),
+                tuple(op.entities),
+            )
+        )
+    return decision
+
+
+def _problem(op: Operation, candidates: Sequence[MemoryRecord], touched: set[int]) -> str | None:
+    if op.event in ("ADD", "UPDATE") and not (op.text or "").strip():
+        return f"{op.event} without text"
+    if op.event == "ADD":
+        return None
+    if op.id is None:
+        return None if op.event == "NONE" else f"{op.event} without an id"
+    if not 0 <= op.id < len(candidates):
+        return f"{op.event} names id {op.id}, which was not shown (0..{len(candidates) - 1})"
+    if op.id in touched:
+        return f"a second operation on id {op.id}"
+    return None
+
+
+def _date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return to_epoch(value)
+    except ValueError:
+        log.warning("memory-core: ignored unreadable date %r from the LLM", value)
+        return None
