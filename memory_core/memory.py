@@ -120,7 +120,7 @@ class AsyncMemory:
             )
             self.history_store = HistoryStore(self.config.resolved_history_path)
             await self.history_store.open()
-            await self.store.open(self.embedder.dims)
+            await self.store.open(await self.embedder.ensure_dims())
             bm25 = Bm25Encoder()
             self.writer = Writer(self.history_store, self.store, self.embedder, bm25)
             self.retriever = Retriever(self.store, self.embedder, bm25, self.config.search)

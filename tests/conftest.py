@@ -17,9 +17,10 @@ from memory_core.embeddings import LocalEmbedder
 
 
 @pytest.fixture(scope="session")
-def embedder() -> LocalEmbedder:
-    """The real local model, shared: loading it per test would dominate the suite's time."""
-    return LocalEmbedder()
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> LocalEmbedder:
+    """The real local model, shared: loading it per test would dominate the suite's time.
+    Its model files are assembled in a temporary directory, never in ~/.memory-core."""
+    return LocalEmbedder(cache_dir=tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """The embedder protocol: text in, unit-length dense vectors out.
 
-    >>> import asyncio
-    >>> from memory_core.embeddings import LocalEmbedder
-    >>> async def demo():
-    ...     embedder = LocalEmbedder()
-    ...     [vector] = await embedder.embed_documents(["Alice likes tea"])
-    ...     return embedder.dims, len(vector)
-    >>> asyncio.run(demo())
-    (384, 384)
+>>> import asyncio
+>>> from memory_core.embeddings import LocalEmbedder
+>>> async def demo():
+...     embedder = LocalEmbedder()
+...     [vector] = await embedder.embed_documents(["Alice likes tea"])
+...     return embedder.dims, len(vector)
+>>> asyncio.run(demo())
+(384, 384)
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ class Embedder(Protocol):
     @property
     def model_name(self) -> str:
         """Identifier of the model, recorded with the collection."""
+        ...
+
+    async def ensure_dims(self) -> int:
+        """The vector length, asking the backend once if it is not known yet."""
         ...
 
     async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
