@@ -31,13 +31,14 @@ from memory_core.errors import ClosedError, InvalidInputError, LLMError, MemoryN
 from memory_core.filters import Cond, IsEmpty
 from memory_core.home import Home
 from memory_core.ids import text_hash
-from memory_core.llms.base import LLM
+from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
 from memory_core.pipeline.infer import MemoryManager
-from memory_core.pipeline.normalize import normalize_messages
+from memory_core.pipeline.normalize import Message, normalize_messages
 from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, UpsertOp
 from memory_core.pipeline.planner import Planner, history_row
 from memory_core.pipeline.verbatim import embed_text_of, verbatim_drafts
+from memory_core.pipeline.vision import describe_images
 from memory_core.pipeline.writer import Writer
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.search import Retriever
@@ -192,6 +193,27 @@ class AsyncMemory:
         for message in parsed:
             _check_metadata(message.metadata)
         meta = _check_metadata(metadata)
+        vision_usage = None
+        vision_on = self.config.inference.enable_vision and self.llm is not None
+        if vision_on and self.llm is not None and any(m.images for m in parsed):
+            parsed, vision_usage = await describe_images(
+                parsed, self.llm, prompts=self.config.inference.prompts,
+                custom_instructions=self.config.inference.custom_instructions,
+            )  # fmt: skip
+        result = await self._add_parsed(parsed, scope, meta, infer, valid_from, source)
+        if vision_usage is not None:
+            result["usage"] = (vision_usage + Usage.from_dict(result.get("usage", {}))).as_dict()
+        return result
+
+    async def _add_parsed(
+        self,
+        parsed: list[Message],
+        scope: Scope,
+        meta: dict[str, Any],
+        infer: bool,
+        valid_from: TimeArg,
+        source: Mapping[str, Any] | None,
+    ) -> AddResult:
         drafts = verbatim_drafts(
             parsed, scope, meta, now(), valid_from=_epoch_or_none(valid_from, "valid_from"),
             source=source,

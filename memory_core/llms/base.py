@@ -41,6 +41,13 @@ class Usage:
             self.completion_tokens + other.completion_tokens,
         )
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, int]) -> Usage:
+        """The inverse of :meth:`as_dict` (missing keys count as 0)."""
+        return cls(
+            data.get("llm_calls", 0), data.get("prompt_tokens", 0), data.get("completion_tokens", 0)
+        )
+
     def as_dict(self) -> dict[str, int]:
         return {
             "llm_calls": self.calls,

@@ -129,7 +129,14 @@ def _render_messages(messages: Sequence[Message]) -> str:
 def _validate(reply: MemoryOperations, candidates: Sequence[MemoryRecord]) -> Decision:
     decision = Decision(relations=list(reply.relations))
     touched: set[int] = set()
+    shown = {normalize_text(rec.text): i for i, rec in enumerate(candidates)}
     for op in reply.operations:
+        repeated = shown.get(normalize_text(op.text or "")) if op.event == "ADD" else None
+        if repeated is not None:
+            # An ADD of a fact already shown (often from a parent scope) is no new memory.
+            if repeated in touched:
+                continue
+            op = op.model_copy(update={"event": "NONE", "id": repeated})
         problem = _problem(op, candidates, touched)
         if problem:
             log.warning("memory-core: rejected LLM operation %s: %s", op.model_dump(), problem)

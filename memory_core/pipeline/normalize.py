@@ -28,6 +28,8 @@ class Message:
     content: str
     actor_id: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: Image URLs (or data URIs), in the order their placeholders appear in ``content``.
+    images: tuple[str, ...] = ()
 
 
 def normalize_messages(messages: Any, *, max_length: int | None = None) -> list[Message]:
@@ -75,7 +77,9 @@ def _message(item: Any, index: int) -> Message:
     metadata = item.get("metadata") or {}
     if not isinstance(metadata, Mapping):
         raise InvalidMessageError(f"Message {index} has metadata {metadata!r}; use a dict.")
-    return Message(role, _content_text(item.get("content"), index).strip(), name, metadata)
+    content = item.get("content")
+    images = tuple(_image_urls(content)) if isinstance(content, Sequence) else ()
+    return Message(role, _content_text(content, index).strip(), name, metadata, images)
 
 
 def _content_text(content: Any, index: int) -> str:
@@ -89,6 +93,16 @@ def _content_text(content: Any, index: int) -> str:
         f"Message {index} content is a {type(content).__name__}; use a string or a list of "
         "{'type': 'text', 'text': ...} parts."
     )
+
+
+def _image_urls(content: Sequence[Any]) -> list[str]:
+    urls = []
+    for part in content:
+        if isinstance(part, Mapping) and part.get("type") in ("image_url", "image", "input_image"):
+            ref = part.get("image_url", part.get("url", part.get("image")))
+            url = ref.get("url") if isinstance(ref, Mapping) else ref
+            urls.append(url if isinstance(url, str) else "")
+    return urls
 
 
 def _part_text(part: Any, index: int) -> str:
