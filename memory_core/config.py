@@ -96,7 +96,8 @@ class InferenceConfig(_Section):
     mode: Literal["single", "two_call"] = "single"
     custom_instructions: str | None = None
     #: Prompt overrides by name: ``memory_manager.system``, ``memory_manager.user``,
-    #: ``extraction.system``, ``extraction.user``, ``procedural.system``, ``vision.system``.
+    #: ``extraction.system``, ``extraction.user``, ``procedural.system``, ``procedural.user``,
+    #: ``vision.system``.
     prompts: dict[str, str] = Field(default_factory=dict)
     max_candidates: int = Field(default=20, gt=0, le=200)
     #: What ``add`` does when the LLM fails after its retries: raise ``LLMError``, or store

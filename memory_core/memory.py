@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
@@ -37,6 +37,7 @@ from memory_core.pipeline.infer import MemoryManager
 from memory_core.pipeline.normalize import Message, normalize_messages
 from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, UpsertOp
 from memory_core.pipeline.planner import Planner, history_row
+from memory_core.pipeline.procedural import summarize_with_llm, summarize_without_llm
 from memory_core.pipeline.verbatim import embed_text_of, verbatim_drafts
 from memory_core.pipeline.vision import describe_images
 from memory_core.pipeline.writer import Writer
@@ -180,15 +181,25 @@ class AsyncMemory:
         infer: bool = True,
         valid_from: TimeArg = None,
         source: Mapping[str, Any] | None = None,
+        memory_type: Literal["procedural"] | None = None,
     ) -> AddResult:
         """Remember ``messages`` for a scope; returns Mem0-style ``{"results": [events]}``.
 
         Without an LLM configured (the offline default), or with ``infer=False``, each
         non-system message is stored verbatim. The same message twice in a scope is one
         memory (event ``NONE`` the second time), even when the writes race.
+
+        With an LLM and ``infer=True``, ONE call extracts facts and reconciles them with the
+        scope's memories (ADD / UPDATE supersedes / DELETE invalidates / NONE).
+
+        ``memory_type="procedural"`` turns an agent's run (messages, tool calls, tool
+        results) into one ``procedure`` memory for ``agent_id`` and ``metadata["task"]``;
+        written by the LLM when there is one, else built from the trace.
         """
         await self._ready()
         scope = Scope(user_id, agent_id, run_id).require("add")
+        if memory_type is not None:
+            return await self._add_procedure(messages, scope, metadata, infer, source, memory_type)
         parsed = normalize_messages(messages, max_length=self.config.max_text_length)
         for message in parsed:
             _check_metadata(message.metadata)
@@ -229,6 +240,50 @@ class AsyncMemory:
             result = await self.planner.add_verbatim(drafts)
             result["fallback"] = {"mode": "verbatim", "reason": str(exc)}
             return result
+
+    async def _add_procedure(
+        self,
+        trace: Any,
+        scope: Scope,
+        metadata: Mapping[str, Any] | None,
+        infer: bool,
+        source: Mapping[str, Any] | None,
+        memory_type: str,
+    ) -> AddResult:
+        if memory_type != "procedural":
+            raise InvalidInputError(
+                f"memory_type must be 'procedural' or None, got {memory_type!r}."
+            )
+        if scope.agent_id is None:
+            raise InvalidInputError(
+                "A procedural memory belongs to an agent: pass agent_id= (and optionally "
+                "user_id= / run_id=)."
+            )
+        meta = _check_metadata(metadata)
+        task = meta.get("task")
+        if task is not None and (not isinstance(task, str) or not task.strip()):
+            raise InvalidInputError("metadata['task'] must be a non-empty string when given.")
+        inference = self.config.inference
+        usage, fallback = None, None
+        if infer and self.llm is not None:
+            try:
+                summary, usage = await summarize_with_llm(
+                    self.llm, trace, task, custom_instructions=inference.custom_instructions,
+                    prompts=inference.prompts,
+                )  # fmt: skip
+            except LLMError as exc:
+                if inference.on_llm_error == "raise":
+                    raise
+                log.warning("memory-core: LLM failed, summarising the run from its trace: %s", exc)
+                summary, fallback = summarize_without_llm(trace, task), str(exc)
+        else:
+            summary = summarize_without_llm(trace, task)
+        result = await self.planner.add_procedure(summary, scope, metadata=meta, source=source)
+        if usage is not None:
+            result["usage"] = usage.as_dict()
+        if fallback is not None:
+            result["fallback"] = {"mode": "trace", "reason": fallback}
+        return result
 
     # --- read ----------------------------------------------------------------------------
 
@@ -302,6 +357,24 @@ class AsyncMemory:
             "results": [MemoryRecord.from_payload(h.id, h.payload).to_item() for h in shown],
             "next_cursor": next_cursor,
         }
+
+    async def procedures(
+        self,
+        agent_id: str,
+        *,
+        task: str | None = None,
+        user_id: str | None = None,
+        run_id: str | None = None,
+        include_expired: bool = False,
+        limit: int = 100,
+    ) -> ListResult:
+        """An agent's procedures (current ones unless ``include_expired``), for one task or
+        all."""
+        return await self.get_all(
+            user_id=user_id, agent_id=agent_id, run_id=run_id, kind="procedure", limit=limit,
+            filters={"task": task} if task is not None else None,
+            include_expired=include_expired,
+        )  # fmt: skip
 
     async def history(self, memory_id: str) -> list[HistoryEntry]:
         """Every event of a memory, oldest first. Raises if the id was never seen."""

@@ -126,6 +126,9 @@ class Memory:
     def delete_all(self, **scope: str | None) -> dict[str, Any]:
         return self._loop.run(self.engine.delete_all(**scope))
 
+    def procedures(self, agent_id: str, **kwargs: Any) -> ListResult:
+        return self._loop.run(self.engine.procedures(agent_id, **kwargs))
+
     def history(self, memory_id: str) -> list[HistoryEntry]:
         return self._loop.run(self.engine.history(memory_id))
 

@@ -84,6 +84,8 @@ class MemoryRecord(BaseModel):
     supersedes: str | None = None
     source: dict[str, Any] = Field(default_factory=dict)
     entities: list[str] = Field(default_factory=list)
+    #: A procedure's structure (task, status, overview, steps); ``text`` is its rendering.
+    procedure: dict[str, Any] | None = None
 
     @property
     def scope(self) -> Scope:
@@ -126,6 +128,8 @@ class MemoryRecord(BaseModel):
                 item[name] = value
         if self.source:
             item["source"] = self.source
+        if self.procedure is not None:
+            item["procedure"] = self.procedure
         if score is not None:
             item["score"] = score
         return item
@@ -150,6 +154,7 @@ class MemoryItem(TypedDict):
     role: NotRequired[str]
     supersedes: NotRequired[str]
     source: NotRequired[dict[str, Any]]
+    procedure: NotRequired[dict[str, Any]]
 
 
 class AddEvent(TypedDict):

@@ -19,13 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from memory_core.errors import StoreError
-from memory_core.ids import normalize_text, successor_id
+from memory_core.filters import Cond, and_
+from memory_core.ids import normalize_text, successor_id, text_hash
 from memory_core.pipeline.infer import Decided, MemoryManager
 from memory_core.pipeline.normalize import Message
 from memory_core.pipeline.ops import Op, PatchOp, UpsertOp
-from memory_core.pipeline.temporal import invalidate, supersede
+from memory_core.pipeline.temporal import closing_patch, invalidate, supersede
 from memory_core.pipeline.verbatim import new_record
 from memory_core.pipeline.writer import Writer
+from memory_core.prompts.procedural import ProceduralSummary, render
+from memory_core.scoping import TimeView, exact_scope_filter
 from memory_core.stores.history import HistoryRow
 from memory_core.timeutil import now
 from memory_core.types import AddEvent, AddResult, Event, MemoryRecord, Scope
@@ -190,6 +193,53 @@ class Planner:
         if new is not None:
             return add_event(new, "ADD")
         return add_event(target, "NONE") if target else None
+
+    # --- procedural ----------------------------------------------------------------------
+
+    async def add_procedure(
+        self,
+        summary: ProceduralSummary,
+        scope: Scope,
+        *,
+        metadata: Mapping[str, Any],
+        source: Mapping[str, Any] | None,
+    ) -> AddResult:
+        """Store a run's summary as the current procedure for its scope and task; a newer
+        one supersedes the previous version (history keeps every version)."""
+        stamp = now()
+        text = render(summary)
+        record = new_record(
+            scope, "procedure", f"task: {summary.task}", stamp=stamp,
+            metadata={**metadata, "task": summary.task}, source=source,
+        ).model_copy(update={"text": text, "hash": text_hash(text),
+                             "procedure": summary.model_dump()})  # fmt: skip
+        draft = UpsertOp(record, text)
+        vectors = await self.writer.embed([draft])
+        async with self.writer.lock:
+            previous = await self._current_procedures(scope, summary.task)
+            placed, repeats = await self.place([draft])
+            if draft.record.id in repeats:  # the same summary again
+                return {"results": [add_event(repeats[draft.record.id], "NONE")]}
+            op = placed[draft.record.id]
+            new = op.record.model_copy(update={"supersedes": previous[0].id if previous else None})
+            ops: list[Op] = [closing_patch(old, stamp=stamp, valid_until=None) for old in previous]
+            ops.append(UpsertOp(new, text))
+            rows = [history_row(old, "UPDATE", old.text, new.text) for old in previous]
+            rows.append(history_row(new, "ADD", None, new.text))
+            await self.writer.commit(ops, rows, vectors={new.id: vectors[draft.record.id]})
+        event = add_event(new, "UPDATE" if previous else "ADD")
+        if previous:
+            event["previous_memory"] = previous[0].text
+            event["previous_id"] = previous[0].id
+        return {"results": [event]}
+
+    async def _current_procedures(self, scope: Scope, task: str) -> list[MemoryRecord]:
+        flt = and_(
+            exact_scope_filter(scope), TimeView().filter(), Cond("kind", "eq", "procedure"),
+            Cond("metadata.task", "eq", task),
+        )  # fmt: skip
+        hits, _ = await self.store.scroll(flt, 16)
+        return [MemoryRecord.from_payload(hit.id, hit.payload) for hit in hits]
 
     # --- placement -----------------------------------------------------------------------
 
