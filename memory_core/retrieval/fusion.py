@@ -1,6 +1,6 @@
 """Score fusion of candidate lists, as named configurations.
 
-    >>> dense = [("a", 0.9), ("b", 0.5)]
+    >>> dense = [("a", 0.9), ("b", 0.8), ("c", 0.1)]
     >>> sparse = [("b", 7.0), ("c", 1.0)]
     >>> [doc for doc, _ in weighted([dense, sparse], [0.5, 0.5])]
     ['b', 'a', 'c']
