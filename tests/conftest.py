@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +26,25 @@ def embedder(tmp_path_factory: pytest.TempPathFactory) -> LocalEmbedder:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
+def fast_tmp(tmp_path: Path) -> Iterator[Path]:
+    """A temp dir on tmpfs when there is one. A new embedded shard fsyncs each payload index
+    it creates (~1.6 s per home on disk) and closing fsyncs again: on disk that would dominate
+    the suite without testing anything. Durability on a real disk is the crash tests' job
+    (they use ``tmp_path``)."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path
+        return
+    path = Path(tempfile.mkdtemp(prefix="memory-core-test-", dir=shm))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def home(fast_tmp: Path) -> Path:
+    return fast_tmp / "home"
 
 
 @pytest.fixture

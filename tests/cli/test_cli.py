@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from memory_core import Memory, MemoryConfig
+from memory_core import Memory, MemoryConfig, MemoryRecord
 from memory_core.embeddings import LocalEmbedder
 from memory_core.ids import normalize_text, text_hash
 from memory_core.io.locomo import iter_sessions, load_locomo
@@ -198,9 +198,9 @@ def test_unknown_operator_error_type(cli: Invoke) -> None:
 
 
 def test_global_options_home_env_and_config(
-    cli: Invoke, scratch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Invoke, fast_tmp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env_home, file_home = scratch / "env-home", scratch / "file-home"
+    env_home, file_home = fast_tmp / "env-home", fast_tmp / "file-home"
     monkeypatch.setenv("MEMORY_CORE_HOME", str(env_home))
     assert as_json(ok(cli("stats", "--json", home_dir=None)))["home"] == str(env_home)
     config = tmp_path / "config.json"
@@ -245,7 +245,7 @@ def _records(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def test_export_import_round_trip_is_lossless(
-    cli: Invoke, home: Path, scratch: Path, tmp_path: Path, embedder: LocalEmbedder
+    cli: Invoke, home: Path, fast_tmp: Path, tmp_path: Path, embedder: LocalEmbedder
 ) -> None:
     ok(cli("add", "I moved to Lisbon", "-u", "alice", "-a", "concierge", "--actor", "Alice",
            "--metadata", '{"city": "Lisbon", "n": 3, "tags": ["move"]}',
@@ -256,7 +256,7 @@ def test_export_import_round_trip_is_lossless(
     with Memory(MemoryConfig(home=home), embedder=embedder) as memory:
         assert memory.import_records([expired]) == 1
         in_store = {r.id: r.model_dump() for r in memory.export_records()}
-    assert in_store[expired["id"]] == expired  # the engine kept it as given
+    assert in_store[expired["id"]] == MemoryRecord.model_validate(expired).model_dump()  # as given
 
     dump = tmp_path / "all.jsonl"
     done = as_json(ok(cli("export", "--out", str(dump), "--json")))
@@ -274,7 +274,7 @@ def test_export_import_round_trip_is_lossless(
     ok(cli("export", "--user", "alice", "-o", str(alice_only)))
     assert {r["user_id"] for r in _records(alice_only).values()} == {"alice"}
 
-    fresh = scratch / "fresh-home"
+    fresh = fast_tmp / "fresh-home"
     imported = as_json(ok(cli("import", str(dump), "--json", home_dir=fresh)))
     assert imported == {"imported": 4}
     back = tmp_path / "back.jsonl"
@@ -443,13 +443,13 @@ def test_locomo_import_one_real_conversation(cli: Invoke) -> None:
 
 
 def test_demo_runs_in_a_throwaway_home(
-    cli: Invoke, home: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Invoke, home: Path, fast_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the throwaway home goes
+    monkeypatch.setattr(tempfile, "tempdir", str(fast_tmp))  # where the throwaway home goes
     result = ok(cli("demo", home_dir=None))
     assert "Scoping holds" in result.stdout and "UPDATE" in result.stdout
     assert not home.exists()  # the demo did not touch the test's home …
-    assert not any(scratch.glob("memory-core-demo-*"))  # … and removed its own
+    assert not any(fast_tmp.glob("memory-core-demo-*"))  # … and removed its own
     kept = as_json(ok(cli("demo", "--json")))
     assert kept["scoping_ok"] is True and kept["home"] == str(home)
     assert [e["event"] for e in kept["history"]] == ["ADD", "UPDATE"]
