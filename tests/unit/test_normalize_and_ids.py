@@ -18,7 +18,7 @@ def test_accepts_str_dict_list_and_parts() -> None:
     ]
     parts = [{"type": "text", "text": "look"}, {"type": "image_url", "image_url": {"url": "x"}}]
     [message] = normalize_messages([{"role": "user", "content": parts, "name": "bo"}])
-    assert message == Message("user", f"look\n{IMAGE_PLACEHOLDER}", "bo")
+    assert message == Message("user", f"look\n{IMAGE_PLACEHOLDER}", "bo", images=("x",))
 
 
 def test_empty_messages_are_dropped_but_all_empty_is_an_error() -> None:
