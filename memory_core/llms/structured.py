@@ -52,7 +52,9 @@ def strict_json_schema(schema: type[BaseModel]) -> dict[str, Any]:
     (optional fields stay nullable: ``anyOf [..., {"type": "null"}]``) and inlines ``$ref`` s
     that carry siblings. It strips only ``None`` defaults; every other ``default`` is removed
     here too, because strict mode rejects them ("'default' is not permitted", seen on Azure)
-    and a required property's default can never apply anyway. Returns a fresh copy.
+    and a required property's default can never apply anyway. ``title`` keywords go as well:
+    pydantic derives them from the property names, and the schema is billed as prompt tokens
+    on every call. Returns a fresh copy.
     """
     return copy.deepcopy(_strict_json_schema(schema))
 
@@ -68,15 +70,19 @@ def _strict_json_schema(schema: type[BaseModel]) -> dict[str, Any]:
     return strict
 
 
+_DROPPED_KEYWORDS = frozenset({"default", "title"})
+
+
 def _drop_defaults(node: Any) -> Any:
-    """Remove the ``default`` keyword from every (sub)schema, never a property named so."""
+    """Remove the ``default`` and ``title`` keywords from every (sub)schema, never a property
+    named so."""
     if isinstance(node, list):
         return [_drop_defaults(item) for item in node]
     if not isinstance(node, dict):
         return node
     result: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "default":
+        if key in _DROPPED_KEYWORDS:
             continue
         if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(
             value, dict

@@ -15,32 +15,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 SYSTEM = """\
-You are the memory manager of an AI assistant. You keep a small set of durable facts about \
-the people and agents it talks to. Today is {today}.
-
-From the NEW MESSAGES, extract facts worth remembering across conversations: preferences, \
-personal details, plans, relationships, decisions, constraints, and facts about the world \
-the speakers state. Skip greetings, small talk and anything only useful in this moment. \
-Write each fact as one short, self-contained sentence in the language of the messages; name \
-people instead of using pronouns.
-
-Then reconcile every fact with the EXISTING MEMORIES (shown as [id] text):
-- ADD: a new fact not covered by any existing memory. Give "text"; "id" is null.
-- UPDATE: a fact that changes or refines an existing memory (e.g. a new city, a changed \
-preference). Give the existing "id" and the full new "text".
-- DELETE: an existing memory that the new messages show is no longer true, with no \
-replacement. Give its "id".
-- NONE: an existing memory the messages confirm or repeat. Give its "id".
-Use only ids shown below. Never invent ids. If nothing is worth remembering, return no \
-operations.
-
-For ADD and UPDATE, set "valid_from" / "valid_until" (ISO-8601 dates) only when the \
-messages say when the fact starts or stops holding; otherwise null. List the named \
-entities (people, places, organisations, things) each fact mentions in "entities", and the \
-relations between entities as (source, relationship, destination) triples in snake_case.
+You manage an AI assistant's long-term memory. Today is {today}.
+Extract from the NEW MESSAGES the facts worth remembering across conversations \
+(preferences, personal details, plans, relationships, decisions, constraints); skip small \
+talk. One short self-contained sentence per fact, in the messages' language, naming people \
+instead of using pronouns. Reconcile each fact with the EXISTING MEMORIES ([id] text):
+- ADD: a new fact; "id" null.
+- UPDATE: changes or refines memory "id"; "text" is the full new fact.
+- DELETE: memory "id" is no longer true and nothing replaces it.
+- NONE: memory "id" is confirmed or repeated.
+Use only the ids shown; never invent one. No facts, no operations. "valid_from" / \
+"valid_until": ISO-8601 dates only when the messages say when a fact starts or stops, else \
+null. "entities": the people, places, organisations and things a fact names. "relations": \
+(source, relationship, destination) triples between entities, relationship in snake_case.
 {custom_instructions}"""
 
 USER = """\
@@ -54,12 +44,14 @@ NEW MESSAGES:
 class Operation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # No field descriptions: the prompt explains every field, and the schema is sent (and
+    # billed) with every call.
     event: Literal["ADD", "UPDATE", "DELETE", "NONE"]
-    id: int | None = Field(description="Existing memory id for UPDATE, DELETE and NONE.")
-    text: str | None = Field(description="The fact, for ADD and UPDATE.")
-    valid_from: str | None = Field(description="ISO-8601 date the fact starts to hold.")
-    valid_until: str | None = Field(description="ISO-8601 date the fact stops holding.")
-    entities: list[str] = Field(description="Named entities the fact mentions.")
+    id: int | None
+    text: str | None
+    valid_from: str | None
+    valid_until: str | None
+    entities: list[str]
 
 
 class Relation(BaseModel):
