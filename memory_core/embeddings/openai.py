@@ -40,6 +40,7 @@ from openai import AsyncOpenAI
 
 from memory_core.embeddings._validate import check_texts
 from memory_core.errors import ConfigError, EmbeddingError
+from memory_core.openai_errors import error_detail, error_status
 
 logger = logging.getLogger("memory_core")
 
@@ -177,7 +178,7 @@ class OpenAIEmbedder:
     def _explain(self, exc: openai.OpenAIError) -> str:
         """A message that says what to check, by kind of failure."""
         where = f"{self.base_url} (model {self._model!r})"
-        detail = _detail(exc)
+        detail, status = error_detail(exc), error_status(exc)
         if isinstance(exc, openai.APITimeoutError):
             return (
                 f"Embedding request to {where} timed out after {self._max_retries} retries. "
@@ -191,7 +192,7 @@ class OpenAIEmbedder:
             )
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             return (
-                f"{where} refused the API key ({_status(exc)}: {detail}). Check embedder.api_key "
+                f"{where} refused the API key ({status}: {detail}). Check embedder.api_key "
                 "or OPENAI_API_KEY."
             )
         if isinstance(exc, openai.NotFoundError):
@@ -206,13 +207,13 @@ class OpenAIEmbedder:
             )
         if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
             return (
-                f"{where} rejected the request ({_status(exc)}: {detail}). Check embedder.model, "
+                f"{where} rejected the request ({status}: {detail}). Check embedder.model, "
                 "embedder.dims (not every model accepts `dimensions`) and that no text is "
                 "empty or over the model's input limit."
             )
         if isinstance(exc, openai.APIStatusError):
             return (
-                f"{where} failed with {_status(exc)} after {self._max_retries} retries "
+                f"{where} failed with {status} after {self._max_retries} retries "
                 f"({detail}). Check the server's logs; try again later."
             )
         return f"Embedding request to {where} failed: {detail}."
@@ -224,19 +225,3 @@ def _unit_length(vectors: list[list[float]]) -> list[list[float]]:
     for i in np.flatnonzero((np.abs(norms - 1.0) > 1e-3) & (norms > 0.0)):
         vectors[i] = [x / float(norms[i]) for x in vectors[i]]
     return vectors
-
-
-def _status(exc: openai.OpenAIError) -> str:
-    code = getattr(exc, "status_code", None)
-    return f"HTTP {code}" if code is not None else type(exc).__name__
-
-
-def _detail(exc: openai.OpenAIError) -> str:
-    """The server's own error message if it sent one, else the client's."""
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return str(error["message"])
-    message = getattr(exc, "message", None)
-    return str(message or exc)

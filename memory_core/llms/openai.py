@@ -89,6 +89,7 @@ from memory_core.llms.structured import (
     schema_name,
     strict_json_schema,
 )
+from memory_core.openai_errors import error_detail, error_status
 
 logger = logging.getLogger("memory_core")
 
@@ -207,7 +208,7 @@ class OpenAILLM:
                 "%s refused structured output (json_schema: %s); using JSON mode with "
                 "validation from now on",
                 self.base_url,
-                _detail(exc),
+                error_detail(exc),
             )
             request, response_format = self._structured_request(sent, schema, label, mode)
             answer = await self._complete_or_raise(request, response_format, structured=mode)
@@ -368,7 +369,7 @@ class OpenAILLM:
     def _explain(self, exc: openai.OpenAIError, *, structured: StructuredMode | None = None) -> str:
         """A message that says what to check, by kind of failure."""
         where = f"{self.base_url} (model {self._model!r})"
-        detail = _detail(exc)
+        detail, status = error_detail(exc), error_status(exc)
         retries = f"after {self._max_retries} {'retry' if self._max_retries == 1 else 'retries'}"
         key_hint = (
             "llm.api_key or AZURE_OPENAI_API_KEY"
@@ -387,37 +388,37 @@ class OpenAILLM:
                 "(host, port and the /v1 suffix) and that the server is running."
             )
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            return f"{where} refused the API key ({_status(exc)}: {detail}). Check {key_hint}."
+            return f"{where} refused the API key ({status}: {detail}). Check {key_hint}."
         if isinstance(exc, openai.NotFoundError):
             deployment = " (for Azure: the deployment name)" if self._provider != "openai" else ""
             return (
-                f"{where} answered {_status(exc)} ({detail}). Check llm.model{deployment}: the "
+                f"{where} answered {status} ({detail}). Check llm.model{deployment}: the "
                 "server must serve it; and llm.base_url (usually ending in /v1)."
             )
         if isinstance(exc, openai.RateLimitError):
             return (
-                f"{where} kept rate-limiting ({_status(exc)}) {retries} ({detail}). Slow down, "
+                f"{where} kept rate-limiting ({status}) {retries} ({detail}). Slow down, "
                 "raise llm.max_retries, or check your quota."
             )
         if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
             if structured == "json_schema" and _refuses_json_schema(exc):
                 return (
-                    f"{where} refused structured output ({_status(exc)}: {detail}). Set "
+                    f"{where} refused structured output ({status}: {detail}). Set "
                     "llm.response_format to 'auto' (falls back to JSON mode) or 'json_object'."
                 )
             if structured == "json_object" and _refuses_json_schema(exc, json_mode=True):
                 return (
-                    f"{where} refused JSON mode ({_status(exc)}: {detail}). Use a server or "
+                    f"{where} refused JSON mode ({status}: {detail}). Use a server or "
                     "model that supports response_format json_object or json_schema."
                 )
             return (
-                f"{where} rejected the request ({_status(exc)}: {detail}). Check llm.model, "
+                f"{where} rejected the request ({status}: {detail}). Check llm.model, "
                 "llm.temperature and llm.max_tokens (reasoning models accept only "
                 "temperature=1 and no max_tokens) and that the prompt fits the context window."
             )
         if isinstance(exc, openai.APIStatusError):
             return (
-                f"{where} failed with {_status(exc)} {retries} ({detail}). Check the server's "
+                f"{where} failed with {status} {retries} ({detail}). Check the server's "
                 "logs, llm.base_url and llm.model; try again later."
             )
         return f"The LLM request to {where} failed: {detail}. Check llm.base_url and llm.model."
@@ -509,7 +510,7 @@ def _refuses_json_schema(exc: openai.OpenAIError, *, json_mode: bool = False) ->
     """A 400/422 about ``response_format``: the endpoint does not do this kind of output."""
     if not isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
         return False
-    said = f"{_detail(exc)} {getattr(exc, 'param', None) or ''}".lower()
+    said = f"{error_detail(exc)} {getattr(exc, 'param', None) or ''}".lower()
     hints = (*_REFUSAL_HINTS, "json_object", "json mode") if json_mode else _REFUSAL_HINTS
     return any(hint in said for hint in hints)
 
@@ -523,21 +524,3 @@ def _advice(first: ReplyProblem, second: ReplyProblem, mode: StructuredMode) -> 
             "the two-call mode for weak models, or a server that supports json_schema."
         )
     return "Use a stronger model, or the two-call mode for weak models."
-
-
-def _status(exc: openai.OpenAIError) -> str:
-    code = getattr(exc, "status_code", None)
-    return f"HTTP {code}" if code is not None else type(exc).__name__
-
-
-def _detail(exc: openai.OpenAIError) -> str:
-    """The server's own error message if it sent one, else the client's."""
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return str(error["message"])
-        if isinstance(error, str):
-            return error
-    message = getattr(exc, "message", None)
-    return str(message or exc)
