@@ -100,6 +100,9 @@ class InferenceConfig(_Section):
     #: ``vision.system``.
     prompts: dict[str, str] = Field(default_factory=dict)
     max_candidates: int = Field(default=20, gt=0, le=200)
+    #: Ask the LLM for the relations between the entities it names (for the graph). Off
+    #: saves their schema and instructions on every call.
+    extract_relations: bool = True
     #: What ``add`` does when the LLM fails after its retries: raise ``LLMError``, or store
     #: the messages verbatim and say so in the result.
     on_llm_error: Literal["raise", "store_verbatim"] = "raise"

@@ -23,7 +23,12 @@ from memory_core.ids import normalize_text
 from memory_core.llms.base import LLM, ChatMessage, Usage
 from memory_core.pipeline.normalize import Message
 from memory_core.prompts import extraction, memory_manager
-from memory_core.prompts.memory_manager import MemoryOperations, Operation, Relation
+from memory_core.prompts.memory_manager import (
+    FactOperations,
+    MemoryOperations,
+    Operation,
+    Relation,
+)
 from memory_core.retrieval.search import Retriever
 from memory_core.scoping import lineage_filter
 from memory_core.timeutil import to_epoch
@@ -88,9 +93,10 @@ class MemoryManager:
             if not facts.value.facts:
                 return Decision(usage=usage)
             conversation = "\n".join(f"- {fact}" for fact in facts.value.facts)
+        schema = MemoryOperations if self.config.extract_relations else FactOperations
         reply = await self.llm.structured(
             self._prompt("memory_manager", conversation=conversation, candidates=candidates),
-            MemoryOperations,
+            schema,
             name="memory_operations",
         )
         decision = _validate(reply.value, candidates)
@@ -111,6 +117,7 @@ class MemoryManager:
             else "",
             "memories": memories,
             "messages": conversation,
+            "relations": memory_manager.RELATIONS if self.config.extract_relations else "",
         }  # fmt: skip
         return [
             {"role": "system", "content": system.format_map(values)},
@@ -121,13 +128,14 @@ class MemoryManager:
 def _render_messages(messages: Sequence[Message]) -> str:
     lines = []
     for message in messages:
-        who = f"{message.role} ({message.actor_id})" if message.actor_id else message.role
-        lines.append(f"{who}: {message.content}")
+        # The speaker's name when there is one, else the role: "Caroline: …", "user: …".
+        lines.append(f"{message.actor_id or message.role}: {message.content}")
     return "\n".join(lines)
 
 
-def _validate(reply: MemoryOperations, candidates: Sequence[MemoryRecord]) -> Decision:
-    decision = Decision(relations=list(reply.relations))
+def _validate(reply: FactOperations, candidates: Sequence[MemoryRecord]) -> Decision:
+    relations = reply.relations if isinstance(reply, MemoryOperations) else []
+    decision = Decision(relations=list(relations))
     touched: set[int] = set()
     shown = {normalize_text(rec.text): i for i, rec in enumerate(candidates)}
     for op in reply.operations:

@@ -29,9 +29,12 @@ instead of using pronouns. Reconcile each fact with the EXISTING MEMORIES ([id] 
 - NONE: memory "id" is confirmed or repeated.
 Use only the ids shown; never invent one. No facts, no operations. "valid_from" / \
 "valid_until": ISO-8601 dates only when the messages say when a fact starts or stops, else \
-null. "entities": the people, places, organisations and things a fact names. "relations": \
-(source, relationship, destination) triples between entities, relationship in snake_case.
+null. "entities": the people, places, organisations and things a fact names.{relations}
 {custom_instructions}"""
+
+#: Appended to ``SYSTEM`` (as ``{relations}``) when relations are extracted.
+RELATIONS = """ "relations": \
+(source, relationship, destination) triples between entities, relationship in snake_case."""
 
 USER = """\
 EXISTING MEMORIES:
@@ -62,8 +65,16 @@ class Relation(BaseModel):
     destination: str
 
 
-class MemoryOperations(BaseModel):
+class FactOperations(BaseModel):
+    """The reply when relations are not asked for (``inference.extract_relations=False``):
+    a smaller schema, sent with every call."""
+
     model_config = ConfigDict(extra="forbid")
 
     operations: list[Operation]
+
+
+class MemoryOperations(FactOperations):
+    """The reply with the relations between the entities named (for the graph)."""
+
     relations: list[Relation]

@@ -101,7 +101,7 @@ def test_add_extracts_facts_in_one_call(memory: Memory, llm_server: ScriptedOpen
     assert body["response_format"]["type"] == "json_schema"
     prompt = prompt_of(llm_server)
     assert datetime.now(UTC).date().isoformat() in prompt  # the date goes in at call time
-    assert "user (Alice): I just adopted a cat named Miso!" in prompt
+    assert "Alice: I just adopted a cat named Miso!" in prompt
     assert "EXISTING MEMORIES:\n(none)" in prompt
     assert memory.search("pet", user_id="alice")["results"][0]["id"] == event["id"]
 
@@ -336,3 +336,16 @@ def test_vision_describes_images_when_on_and_keeps_a_placeholder_when_off(
         [event] = mem.add([message], user_id="lee2", infer=False)["results"]
         assert event["memory"] == "my new bike\n[image]"
     assert llm_server.bodies() == []
+
+
+def test_relations_can_be_left_out_of_the_call(
+    home: Path, llm_server: ScriptedOpenAIServer, embedder: LocalEmbedder
+) -> None:
+    with Memory(_config(home, llm_server, extract_relations=False), embedder=embedder) as mem:
+        llm_server.script(Reply(chat_completion({"operations": [op("ADD", text="Max sails")]})))
+        result = mem.add("I sail on weekends", user_id="max")
+    assert result["results"][0]["memory"] == "Max sails" and result["relations"] == []
+    [body] = llm_server.bodies()
+    schema = body["response_format"]["json_schema"]["schema"]
+    assert "relations" not in schema["properties"]
+    assert '"relations"' not in body["messages"][0]["content"]
