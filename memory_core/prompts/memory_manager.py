@@ -65,16 +65,21 @@ class Relation(BaseModel):
     destination: str
 
 
-class FactOperations(BaseModel):
-    """The reply when relations are not asked for (``inference.extract_relations=False``):
-    a smaller schema, sent with every call."""
+# The reply models carry no docstrings or descriptions: pydantic would send them inside the
+# schema, which goes (and is billed) with every call, and the prompt already explains them.
 
-    model_config = ConfigDict(extra="forbid")
+
+# The reply when relations are not asked for (inference.extract_relations=False). A model that
+# adds relations anyway (JSON mode has no schema to hold it) is not failed for it: they are
+# ignored. The schema sent stays strict: additionalProperties is false on every object.
+class FactOperations(BaseModel):
+    model_config = ConfigDict(extra="ignore")
 
     operations: list[Operation]
 
 
+# The reply with the relations between the entities named (for the graph).
 class MemoryOperations(FactOperations):
-    """The reply with the relations between the entities named (for the graph)."""
+    model_config = ConfigDict(extra="forbid")
 
     relations: list[Relation]
