@@ -6,7 +6,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export UV_PYTHON ?= $(PYTHON)
 
-.PHONY: bootstrap demo test lint typecheck unit bench bench-scale clean
+.PHONY: bootstrap demo test lint typecheck unit bench bench-scale bench-llm clean
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -33,6 +33,9 @@ bench: bootstrap
 
 bench-scale: bootstrap
 	$(UV) run --locked python -m benchmarks.run --scale
+
+bench-llm: bootstrap
+	$(UV) run --locked python -m benchmarks.llm_cost
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -423,6 +423,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the openai client expects
+    # Headers and body go out in two sends; with Nagle's algorithm the body would wait for
+    # the client's delayed ACK, ~40-50 ms per request (measured: 60 ms -> 7 ms per request).
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:
