@@ -22,7 +22,7 @@ from memory_core.config import InferenceConfig
 from memory_core.ids import normalize_text
 from memory_core.llms.base import LLM, ChatMessage, Usage
 from memory_core.pipeline.normalize import Message
-from memory_core.prompts import extraction, memory_manager
+from memory_core.prompts import extraction, fill, memory_manager
 from memory_core.prompts.memory_manager import (
     FactOperations,
     MemoryOperations,
@@ -120,8 +120,8 @@ class MemoryManager:
             "relations": memory_manager.RELATIONS if self.config.extract_relations else "",
         }  # fmt: skip
         return [
-            {"role": "system", "content": system.format_map(values)},
-            {"role": "user", "content": user.format_map(values)},
+            {"role": "system", "content": fill(f"{family}.system", system, values)},
+            {"role": "user", "content": fill(f"{family}.user", user, values)},
         ]
 
 
@@ -137,8 +137,15 @@ def _validate(reply: FactOperations, candidates: Sequence[MemoryRecord]) -> Deci
     relations = reply.relations if isinstance(reply, MemoryOperations) else []
     decision = Decision(relations=list(relations))
     touched: set[int] = set()
+    written: set[str] = set()  # texts that earlier accepted ADD / UPDATE operations write
     shown = {normalize_text(rec.text): i for i, rec in enumerate(candidates)}
     for op in reply.operations:
+        text = normalize_text(op.text or "")
+        if op.event in ("ADD", "UPDATE") and text and text in written:
+            reason = f"{op.event} repeats the text of an earlier operation"
+            log.warning("memory-core: rejected LLM operation %s: %s", op.model_dump(), reason)
+            decision.rejected.append(reason)
+            continue
         repeated = shown.get(normalize_text(op.text or "")) if op.event == "ADD" else None
         if repeated is not None:
             # An ADD of a fact already shown (often from a parent scope) is no new memory.
@@ -153,6 +160,8 @@ def _validate(reply: FactOperations, candidates: Sequence[MemoryRecord]) -> Deci
         target = candidates[op.id] if op.id is not None and op.event != "ADD" else None
         if target is not None and op.id is not None:
             touched.add(op.id)
+        if op.event in ("ADD", "UPDATE"):
+            written.add(text)
         if (
             op.event == "UPDATE"
             and target
@@ -180,7 +189,8 @@ def _problem(op: Operation, candidates: Sequence[MemoryRecord], touched: set[int
     if op.id is None:
         return None if op.event == "NONE" else f"{op.event} without an id"
     if not 0 <= op.id < len(candidates):
-        return f"{op.event} names id {op.id}, which was not shown (0..{len(candidates) - 1})"
+        shown = f"ids 0..{len(candidates) - 1} were" if candidates else "no memories were"
+        return f"{op.event} names id {op.id}, which was not shown ({shown} shown)"
     if op.id in touched:
         return f"a second operation on id {op.id}"
     return None

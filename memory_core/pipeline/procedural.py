@@ -57,10 +57,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from memory_core.errors import ConfigError, EmptyTextError, InvalidInputError, InvalidMessageError
+from memory_core.errors import EmptyTextError, InvalidInputError, InvalidMessageError
 from memory_core.llms.base import LLM, ChatMessage, Usage
 from memory_core.pipeline.normalize import IMAGE_PLACEHOLDER
-from memory_core.prompts import procedural
+from memory_core.prompts import fill, procedural
 from memory_core.prompts.procedural import ProceduralSummary, ProcedureStep, Status
 
 __all__ = [
@@ -78,7 +78,6 @@ DEFAULT_MAX_CHARS = 1_000
 #: The task when neither the caller nor a user message states one.
 NO_TASK = "(not stated in the trace)"
 REPLIED = "replied"
-PLACEHOLDERS = ("task", "trace", "today", "custom_instructions")
 
 Role = Literal["system", "user", "assistant", "tool"]
 _ROLES: dict[str, Role] = {
@@ -525,15 +524,7 @@ def _prompt(
 
 def _fill(prompts: Mapping[str, str], part: str, default: str, values: Mapping[str, str]) -> str:
     name = f"procedural.{part}"
-    template = prompts.get(name, default)
-    try:
-        return template.format_map(values)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(
-            f"The prompt {name!r} cannot be filled ({type(exc).__name__}: {exc}). Use only the "
-            f"placeholders {', '.join('{' + p + '}' for p in PLACEHOLDERS)}, and write other "
-            "braces twice ({{ and }})."
-        ) from None
+    return fill(name, prompts.get(name, default), values)
 
 
 def _settle(

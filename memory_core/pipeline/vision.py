@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from memory_core.llms.base import LLM, Usage
 from memory_core.pipeline.normalize import IMAGE_PLACEHOLDER, Message
-from memory_core.prompts import vision
+from memory_core.prompts import fill, vision
 
 
 async def describe_images(
@@ -31,8 +31,10 @@ async def describe_images(
 ) -> tuple[list[Message], Usage]:
     """Messages with every image placeholder replaced by the LLM's description."""
     usage = Usage()
-    system = prompts.get("vision.system", vision.SYSTEM).format_map(
-        {"custom_instructions": custom_instructions or ""}
+    system = fill(
+        "vision.system",
+        prompts.get("vision.system", vision.SYSTEM),
+        {"custom_instructions": custom_instructions or ""},
     )
     described: list[Message] = []
     for message in messages:

@@ -7,5 +7,29 @@
 * :mod:`~memory_core.prompts.vision` — an image as a short text description.
 
 Every prompt is a plain string with ``{placeholders}``; config can replace any of them
-(``MemoryConfig.prompts``) and add custom instructions without touching code.
+(``MemoryConfig.inference.prompts``) and add custom instructions without touching code.
+:func:`fill` fills them all, with ``str.format`` rules: other braces are written twice.
+
+    >>> fill("vision.system", "Describe it.{custom_instructions}", {"custom_instructions": ""})
+    'Describe it.'
 """
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from memory_core.errors import ConfigError
+
+
+def fill(name: str, template: str, values: Mapping[str, str]) -> str:
+    """``template`` with its placeholders filled; a template that names an unknown
+    placeholder, or holds single braces (a JSON example, say), is a :class:`ConfigError`
+    that says how to fix it — never a bare ``KeyError`` from deep inside ``add``."""
+    try:
+        return template.format_map(values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            f"The prompt {name!r} cannot be filled ({type(exc).__name__}: {exc}). Use only the "
+            f"placeholders {', '.join('{' + key + '}' for key in values)}, and write other "
+            "braces twice ({{ and }})."
+        ) from None

@@ -13,7 +13,7 @@ import pytest
 
 from memory_core import Memory, MemoryConfig
 from memory_core.embeddings import LocalEmbedder
-from memory_core.errors import LLMError
+from memory_core.errors import ConfigError, LLMError
 from memory_core.testing import Reply, ScriptedOpenAIServer, chat_completion
 
 
@@ -349,3 +349,40 @@ def test_relations_can_be_left_out_of_the_call(
     schema = body["response_format"]["json_schema"]["schema"]
     assert "relations" not in schema["properties"]
     assert '"relations"' not in body["messages"][0]["content"]
+
+
+def test_two_operations_writing_one_text_write_it_once(
+    memory: Memory, llm_server: ScriptedOpenAIServer
+) -> None:
+    # Seen from SmolLM2 behind llama.cpp: an UPDATE and an ADD of the same new text.
+    answer(llm_server, op("ADD", text="Nia lives in Porto"))
+    [porto] = memory.add("I live in Porto", user_id="nia")["results"]
+    llm_server.clear()
+    answer(
+        llm_server, op("UPDATE", 0, "Nia lives in Lisbon"), op("ADD", text="Nia lives in Lisbon")
+    )
+    result = memory.add("I moved to Lisbon", user_id="nia")
+    assert [e["event"] for e in result["results"]] == ["UPDATE"]
+    assert result["rejected"] == ["ADD repeats the text of an earlier operation"]
+    [lisbon] = memory.get_all(user_id="nia")["results"]
+    assert lisbon["supersedes"] == porto["id"]
+    assert [h["event"] for h in memory.history(lisbon["id"])] == ["ADD"]
+
+
+def test_a_custom_prompt_with_stray_braces_is_a_config_error(
+    home: Path, llm_server: ScriptedOpenAIServer, embedder: LocalEmbedder
+) -> None:
+    bad = {"memory_manager.user": 'Example: {"operations": []}\n{memories}\n{messages}'}
+    with Memory(_config(home, llm_server, prompts=bad), embedder=embedder) as mem:
+        with pytest.raises(ConfigError, match=r"write other braces twice"):
+            mem.add("hello", user_id="o")
+        assert mem.stats()["memories"] == 0
+    assert llm_server.bodies() == []
+
+
+def test_ids_named_when_nothing_was_shown_are_rejected_clearly(
+    memory: Memory, llm_server: ScriptedOpenAIServer
+) -> None:
+    answer(llm_server, op("UPDATE", 1, "Pat likes tea"))
+    result = memory.add("I like tea", user_id="pat")
+    assert result["rejected"] == ["UPDATE names id 1, which was not shown (no memories were shown)"]
