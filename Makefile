@@ -1,16 +1,18 @@
 # The two commands: `make demo` and `make test`. Both bootstrap everything on a fresh machine
-# that has Python >= 3.11 and pip: uv is installed through pip when missing, then every extra
-# is synced from the committed lock file.
+# that has Python >= 3.11 and pip: uv is installed through pip when missing or too old (the
+# lock uses scoped dependency exclusions, uv >= 0.13), then every extra is synced from the
+# committed lock file.
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+UV_SPEC := uv>=0.13,<1
+UV := $(PYTHON) -m uv
 export UV_PYTHON ?= $(PYTHON)
 
 .PHONY: bootstrap demo test lint typecheck unit bench bench-scale bench-llm clean
 
 bootstrap:
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
-		|| $(PYTHON) -m pip install --quiet "uv>=0.5"
+	@$(PYTHON) -c 'import importlib.metadata as m, sys; v = tuple(int(x) for x in m.version("uv").split(".")[:2]); sys.exit(v < (0, 13))' 2>/dev/null \
+		|| $(PYTHON) -m pip install --quiet "$(UV_SPEC)"
 	@$(UV) sync --locked --all-extras --quiet
 
 demo: bootstrap
