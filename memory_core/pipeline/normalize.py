@@ -38,17 +38,9 @@ def normalize_messages(messages: Any, *, max_length: int | None = None) -> list[
     Empty messages are dropped; if nothing is left, :class:`EmptyTextError`. A message
     longer than ``max_length`` raises :class:`TextTooLongError`.
     """
-    if isinstance(messages, str):
-        raw: Sequence[Any] = [{"role": "user", "content": messages}]
-    elif isinstance(messages, Mapping):
-        raw = [messages]
-    elif isinstance(messages, Sequence):
-        raw = messages
-    else:
-        raise InvalidMessageError(
-            "add() takes a string, a {'role': ..., 'content': ...} dict or a list of them; "
-            f"got {type(messages).__name__}."
-        )
+    raw = as_message_list(
+        messages, "add() takes a string, a {'role': ..., 'content': ...} dict or a list of them"
+    )
     parsed = [_message(item, index) for index, item in enumerate(raw)]
     kept = [m for m in parsed if m.content.strip()]
     if not kept:
@@ -58,6 +50,18 @@ def normalize_messages(messages: Any, *, max_length: int | None = None) -> list[
             if len(message.content) > max_length:
                 raise TextTooLongError(len(message.content), max_length)
     return kept
+
+
+def as_message_list(messages: Any, expected: str) -> Sequence[Any]:
+    """A string is one user message, a dict one message, a list many; anything else raises
+    :class:`InvalidMessageError` with ``expected`` (what the caller takes) in its message."""
+    if isinstance(messages, str):
+        return [{"role": "user", "content": messages}]
+    if isinstance(messages, Mapping):
+        return [messages]
+    if isinstance(messages, Sequence):
+        return messages
+    raise InvalidMessageError(f"{expected}; got {type(messages).__name__}.")
 
 
 def _message(item: Any, index: int) -> Message:

@@ -59,7 +59,7 @@ from typing import Any, Literal
 
 from memory_core.errors import EmptyTextError, InvalidInputError, InvalidMessageError
 from memory_core.llms.base import LLM, ChatMessage, Usage
-from memory_core.pipeline.normalize import IMAGE_PLACEHOLDER
+from memory_core.pipeline.normalize import IMAGE_PLACEHOLDER, as_message_list
 from memory_core.prompts import fill, procedural
 from memory_core.prompts.procedural import ProceduralSummary, ProcedureStep, Status
 
@@ -117,17 +117,11 @@ class _Turn:
 
 def _parse(messages: Any) -> list[_Turn]:
     """Validated turns; :class:`EmptyTextError` if no user, assistant or tool turn is left."""
-    if isinstance(messages, str):
-        raw: Sequence[Any] = [{"role": "user", "content": messages}]
-    elif isinstance(messages, Mapping):
-        raw = [messages]
-    elif isinstance(messages, Sequence):
-        raw = messages
-    else:
-        raise InvalidMessageError(
-            "A procedural trace is a list of message dicts (OpenAI style, with tool_calls and "
-            f"tool results); got {type(messages).__name__}."
-        )
+    raw = as_message_list(
+        messages,
+        "A procedural trace is a list of message dicts (OpenAI style, with tool_calls and "
+        "tool results)",
+    )
     turns = [_turn(item, index) for index, item in enumerate(raw)]
     if not any(t.role != "system" and (t.text.strip() or t.calls) for t in turns):
         raise EmptyTextError()
