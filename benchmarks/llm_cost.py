@@ -56,7 +56,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,7 +83,7 @@ from benchmarks.common import (
     machine,
     percentile,
 )
-from benchmarks.peers import mem0_env
+from benchmarks.peers import clean_env, ensure_venv, mem0_env, uv_command, venv_python
 from benchmarks.report import markdown_table
 from benchmarks.report import write as write_report
 from memory_core.prompts import extraction, memory_manager
@@ -144,54 +143,13 @@ PARTS = ("instructions", "conversation", "facts", "existing memories")
 # --- environment ----------------------------------------------------------------------------
 
 
-def _uv() -> list[str]:
-    if os.environ.get("UV"):  # set by `uv run`
-        return [os.environ["UV"]]
-    found = shutil.which("uv")
-    return [found] if found else [sys.executable, "-m", "uv"]
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PYTHON")}
-
-
 def classic_python() -> Path:
-    return CLASSIC_VENV / "bin" / "python"
+    return venv_python(CLASSIC_VENV)
 
 
 def ensure_classic_venv() -> dict[str, Any]:
     """Create or refresh Mem0 classic's venv from its pinned requirements (uv)."""
-    digest = hashlib.sha256(CLASSIC_REQUIREMENTS.read_bytes()).hexdigest()
-    stamp = CLASSIC_VENV / ".requirements.sha256"
-    if classic_python().exists() and stamp.exists() and stamp.read_text().strip() == digest:
-        return {"created": False, "seconds": 0.0}
-    start = time.perf_counter()
-    log(f"creating Mem0 classic's environment in {CLASSIC_VENV.relative_to(REPO_DIR)}")
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    env = _clean_env()
-    subprocess.run(
-        [*_uv(), "venv", "--quiet", "--allow-existing", "--python", version, str(CLASSIC_VENV)],
-        check=True,
-        env=env,
-        timeout=600,
-    )
-    subprocess.run(
-        [
-            *_uv(),
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            str(classic_python()),
-            "-r",
-            str(CLASSIC_REQUIREMENTS),
-        ],
-        check=True,
-        env=env,
-        timeout=1200,
-    )
-    stamp.write_text(digest + "\n")
-    return {"created": True, "seconds": round(time.perf_counter() - start, 1)}
+    return ensure_venv(CLASSIC_VENV, CLASSIC_REQUIREMENTS, "Mem0 classic's environment")
 
 
 def _o200k_from_quicktok() -> bytes:
@@ -207,7 +165,7 @@ def _o200k_from_quicktok() -> bytes:
         log(f"installing {QUICKTOK} (data only) into {target.relative_to(REPO_DIR)}")
         subprocess.run(
             [
-                *_uv(),
+                *uv_command(),
                 "pip",
                 "install",
                 "--quiet",
@@ -221,7 +179,7 @@ def _o200k_from_quicktok() -> bytes:
                 QUICKTOK,
             ],
             check=True,
-            env=_clean_env(),
+            env=clean_env(),
             timeout=600,
         )
     data = vocab.read_bytes()

@@ -32,7 +32,7 @@ MEM0_DRIVER = BENCH_DIR / "mem0_driver.py"
 _STAMP = ".requirements.sha256"
 
 
-def _uv() -> list[str]:
+def uv_command() -> list[str]:
     if os.environ.get("UV"):  # set by `uv run`
         return [os.environ["UV"]]
     found = shutil.which("uv")
@@ -40,35 +40,45 @@ def _uv() -> list[str]:
 
 
 def mem0_python() -> Path:
-    return MEM0_VENV / "bin" / "python"
+    return venv_python(MEM0_VENV)
 
 
-def ensure_mem0_venv() -> dict[str, Any]:
-    """Create or refresh Mem0's venv; return what was done and how long it took."""
-    digest = hashlib.sha256(MEM0_REQUIREMENTS.read_bytes()).hexdigest()
-    stamp = MEM0_VENV / _STAMP
-    if mem0_python().exists() and stamp.exists() and stamp.read_text().strip() == digest:
+def clean_env() -> dict[str, str]:
+    """This environment without our venv's markers, so uv targets the venv it is told to."""
+    return {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PYTHON")}
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def ensure_venv(venv: Path, requirements: Path, label: str) -> dict[str, Any]:
+    """Create or refresh a benchmark-only venv from pinned requirements (uv), when the
+    requirements file changed since the last time; return what was done and how long it took."""
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = venv / _STAMP
+    if venv_python(venv).exists() and stamp.exists() and stamp.read_text().strip() == digest:
         return {"created": False, "seconds": 0.0}
     start = time.perf_counter()
-    log(f"creating Mem0's benchmark environment in {MEM0_VENV.relative_to(REPO_DIR)}")
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PYTHON")}
+    log(f"creating {label} in {venv.relative_to(REPO_DIR)}")
+    env = clean_env()
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     subprocess.run(
-        [*_uv(), "venv", "--quiet", "--allow-existing", "--python", version, str(MEM0_VENV)],
+        [*uv_command(), "venv", "--quiet", "--allow-existing", "--python", version, str(venv)],
         check=True,
         env=env,
         timeout=600,
     )
     subprocess.run(
         [
-            *_uv(),
+            *uv_command(),
             "pip",
             "install",
             "--quiet",
             "--python",
-            str(mem0_python()),
+            str(venv_python(venv)),
             "-r",
-            str(MEM0_REQUIREMENTS),
+            str(requirements),
         ],
         check=True,
         env=env,
@@ -76,6 +86,11 @@ def ensure_mem0_venv() -> dict[str, Any]:
     )
     stamp.write_text(digest + "\n")
     return {"created": True, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def ensure_mem0_venv() -> dict[str, Any]:
+    """Create or refresh Mem0's venv; return what was done and how long it took."""
+    return ensure_venv(MEM0_VENV, MEM0_REQUIREMENTS, "Mem0's benchmark environment")
 
 
 def mem0_env(home: Path) -> dict[str, str]:
