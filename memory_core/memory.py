@@ -21,6 +21,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from datetime import datetime
 from typing import Any, Literal
 
@@ -112,8 +113,11 @@ class AsyncMemory:
                 self._opened = True
 
     async def _open_stores(self) -> None:
-        self._home.acquire()
-        try:
+        # Whatever opened before a failure is closed again, in reverse order, so a failed
+        # open (a locked home, a dimension mismatch) leaves no lock, thread or file behind.
+        async with AsyncExitStack() as undo:
+            self._home.acquire()
+            undo.callback(self._home.release)
             self.embedder = self._given_embedder or create_embedder(
                 self.config.embedder, self.config.home
             )
@@ -121,7 +125,10 @@ class AsyncMemory:
                 self.config.vector_store, self.config.home
             )
             self.history_store = HistoryStore(self.config.resolved_history_path)
+            undo.push_async_callback(self.history_store.close)
             await self.history_store.open()
+            if self._given_store is None:
+                undo.push_async_callback(self.store.close)
             await self.store.open(await self.embedder.ensure_dims())
             bm25 = Bm25Encoder()
             self.writer = Writer(self.history_store, self.store, self.embedder, bm25)
@@ -135,9 +142,7 @@ class AsyncMemory:
             replayed = await self.writer.replay()
             if replayed:
                 log.warning("memory-core: replayed %s unfinished write(s) after a crash", replayed)
-        except BaseException:
-            self._home.release()
-            raise
+            undo.pop_all()  # opened: from here on close() owns everything
 
     async def close(self) -> None:
         """Flush and release the stores and the home lock. Safe to call twice."""

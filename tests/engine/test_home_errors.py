@@ -7,6 +7,7 @@ import asyncio
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,7 @@ def test_embedding_dimension_differs_from_collection(home: Path, embedder: Local
     asyncio.run(make_two_dimensional_collection())
     with pytest.raises(DimensionMismatchError, match="384"):
         Memory(MemoryConfig(home=home), embedder=embedder)
+    # The failed open closed what it had opened: no SQLite thread, no home lock.
+    assert not [t for t in threading.enumerate() if t.name.startswith("memory-core-sqlite")]
+    with pytest.raises(DimensionMismatchError):
+        Memory(MemoryConfig(home=home), embedder=embedder)  # not HomeLockedError
