@@ -141,7 +141,14 @@ class EmbeddingError(MemoryCoreError):
 
 
 class LLMError(MemoryCoreError):
-    """The LLM failed after its retries, or kept answering something unusable."""
+    """The LLM failed after its retries, or kept answering something unusable.
+
+    ``usage`` is what the failed attempt cost (``llm_calls``, ``prompt_tokens``,
+    ``completion_tokens``) when the calls were answered, else ``None``."""
+
+    def __init__(self, message: str, *, usage: dict[str, int] | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 class ClosedError(MemoryCoreError):

@@ -244,6 +244,8 @@ class AsyncMemory:
             log.warning("memory-core: LLM failed, storing the messages verbatim: %s", exc)
             result = await self.planner.add_verbatim(drafts)
             result["fallback"] = {"mode": "verbatim", "reason": str(exc)}
+            if exc.usage is not None:  # what the failed calls cost
+                result["usage"] = exc.usage
             return result
 
     async def _add_procedure(

@@ -236,7 +236,8 @@ class OpenAILLM:
             raise LLMError(
                 f"The model {self._model!r} at {self.base_url} gave no usable {label} reply, "
                 f"even after one repair retry: first {first_problem}; then {problem}. "
-                + _advice(first_problem, problem, mode)
+                + _advice(first_problem, problem, mode),
+                usage=usage.as_dict(),
             ) from None
 
     async def text(self, messages: Sequence[ChatMessage]) -> LLMReply[str]:

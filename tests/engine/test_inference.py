@@ -268,6 +268,7 @@ def test_llm_failure_can_fall_back_to_verbatim(
         )
         result = mem.add("Hana collects stamps", user_id="hana")
         assert result["fallback"]["mode"] == "verbatim" and result["fallback"]["reason"]
+        assert result["usage"]["llm_calls"] == 2  # the cut-off reply and its repair
         [event] = result["results"]
         assert event["event"] == "ADD" and mem.get(event["id"])["kind"] == "message"
 
