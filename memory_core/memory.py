@@ -17,14 +17,12 @@ verbatim). Every public call of :class:`Memory` has the same name and signature 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
-from datetime import datetime
 from typing import Any, Literal
 
+from memory_core.checks import TimeArg, check_metadata, check_page, epoch_or_none, is_uuid
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
 from memory_core.embeddings.factory import create_embedder
@@ -48,7 +46,7 @@ from memory_core.scoping import KINDS, TimeView, read_filter
 from memory_core.stores.factory import create_vector_store
 from memory_core.stores.history import HistoryStore, Purge
 from memory_core.stores.vector.base import Hit, VectorStore
-from memory_core.timeutil import now, to_epoch
+from memory_core.timeutil import now
 from memory_core.types import (
     AddEvent,
     AddResult,
@@ -63,7 +61,6 @@ from memory_core.types import (
 
 log = logging.getLogger("memory_core")
 
-TimeArg = str | datetime | float | None
 _PAGE = 256
 
 
@@ -207,8 +204,8 @@ class AsyncMemory:
             return await self._add_procedure(messages, scope, metadata, infer, source, memory_type)
         parsed = normalize_messages(messages, max_length=self.config.max_text_length)
         for message in parsed:
-            _check_metadata(message.metadata)
-        meta = _check_metadata(metadata)
+            check_metadata(message.metadata)
+        meta = check_metadata(metadata)
         vision_usage = None
         vision_on = self.config.inference.enable_vision and self.llm is not None
         if vision_on and self.llm is not None and any(m.images for m in parsed):
@@ -231,7 +228,7 @@ class AsyncMemory:
         source: Mapping[str, Any] | None,
     ) -> AddResult:
         drafts = verbatim_drafts(
-            parsed, scope, meta, now(), valid_from=_epoch_or_none(valid_from, "valid_from"),
+            parsed, scope, meta, now(), valid_from=epoch_or_none(valid_from, "valid_from"),
             source=source,
         )  # fmt: skip
         if not infer or self.planner.manager is None:
@@ -266,7 +263,7 @@ class AsyncMemory:
                 "A procedural memory belongs to an agent: pass agent_id= (and optionally "
                 "user_id= / run_id=)."
             )
-        meta = _check_metadata(metadata)
+        meta = check_metadata(metadata)
         task = meta.get("task")
         if task is not None and (not isinstance(task, str) or not task.strip()):
             raise InvalidInputError("metadata['task'] must be a non-empty string when given.")
@@ -317,7 +314,7 @@ class AsyncMemory:
         await self._ready()
         if not isinstance(query, str) or not query.strip():
             raise InvalidInputError("search() needs a non-empty query string.")
-        _check_page(limit, offset)
+        check_page(limit, offset)
         scope = Scope(user_id, agent_id, run_id).require("search")
         flt = read_filter(scope, filters, TimeView.of(as_of, include_expired), kind)
         scored = await self.retriever.search(
@@ -347,7 +344,7 @@ class AsyncMemory:
         """A scope's memories in a stable order (by id). Page with ``offset``, or pass the
         returned ``next_cursor`` as ``cursor``."""
         await self._ready()
-        _check_page(limit, offset)
+        check_page(limit, offset)
         scope = Scope(user_id, agent_id, run_id).require("get_all")
         flt = read_filter(scope, filters, TimeView.of(as_of, include_expired), kind)
         wanted = offset + limit + 1  # one more than returned, to know the next cursor
@@ -406,7 +403,7 @@ class AsyncMemory:
             old = await self._record(memory_id)
             new = old.model_copy(update={
                 "text": message.content, "hash": text_hash(message.content), "updated_at": now(),
-                "metadata": old.metadata if metadata is None else _check_metadata(metadata),
+                "metadata": old.metadata if metadata is None else check_metadata(metadata),
             })  # fmt: skip
             op = UpsertOp(new, embed_text_of(new.text, new.actor_id))
             if op.embed_text != embed_text:
@@ -524,7 +521,7 @@ class AsyncMemory:
         await self._ready()
         if not isinstance(memory_id, str) or not memory_id:
             raise InvalidInputError("memory_id must be a non-empty string.")
-        hits = await self.store.retrieve([memory_id]) if _is_uuid(memory_id) else []
+        hits = await self.store.retrieve([memory_id]) if is_uuid(memory_id) else []
         if not hits:
             raise MemoryNotFoundError(memory_id)
         return MemoryRecord.from_payload(hits[0].id, hits[0].payload)
@@ -540,7 +537,7 @@ class AsyncMemory:
         except ValueError as exc:
             raise InvalidInputError(f"Cannot import record {data.get('id')!r}: {exc}") from exc
         record.scope.require("import")
-        if not _is_uuid(record.id):
+        if not is_uuid(record.id):
             raise InvalidInputError(f"Imported record id {record.id!r} is not a UUID.")
         normalize_messages(record.text, max_length=self.config.max_text_length)
         return record, vector
@@ -567,39 +564,3 @@ class AsyncMemory:
             rows = [history_row(op.record, "ADD", None, op.record.text) for op in ops]
             await self.writer.commit(list(ops), rows, vectors=vectors)
         return len(ops)
-
-
-def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    if metadata is None:
-        return {}
-    if not isinstance(metadata, Mapping) or not all(isinstance(k, str) for k in metadata):
-        raise InvalidInputError("metadata must be a dict with string keys.")
-    try:
-        json.dumps(metadata)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"metadata must be JSON-serialisable: {exc}") from exc
-    return dict(metadata)
-
-
-def _check_page(limit: int, offset: int) -> None:
-    if not isinstance(limit, int) or limit < 1:
-        raise InvalidInputError(f"limit must be a positive integer, got {limit!r}.")
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidInputError(f"offset must be a non-negative integer, got {offset!r}.")
-
-
-def _epoch_or_none(value: TimeArg, name: str) -> float | None:
-    if value is None:
-        return None
-    try:
-        return to_epoch(value)
-    except ValueError as exc:
-        raise InvalidInputError(f"{name} must be a datetime or ISO-8601 string: {exc}") from exc
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
