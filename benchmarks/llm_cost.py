@@ -50,27 +50,22 @@ How it works
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from benchmarks.common import (
     BENCH_DIR,
@@ -83,10 +78,18 @@ from benchmarks.common import (
     machine,
     percentile,
 )
+from benchmarks.llm_cost_script import (
+    MARK_PATH,
+    PARTS,
+    AddCost,
+    Script,
+    SessionPlan,
+    TokenCounter,
+    attribute,
+    load_workload,
+)
 from benchmarks.peers import clean_env, ensure_venv, mem0_env, uv_command, venv_python
-from benchmarks.report import markdown_table
 from benchmarks.report import write as write_report
-from memory_core.prompts import extraction, memory_manager
 
 STEM = "issue3_llm_cost"
 CLASSIC_VENV = BENCH_DIR / ".venv-mem0-classic"
@@ -94,9 +97,6 @@ CLASSIC_REQUIREMENTS = BENCH_DIR / "requirements-mem0-classic.txt"
 CLASSIC_DRIVER = BENCH_DIR / "mem0_classic_driver.py"
 DEFAULT_LOCOMO = REPO_DIR.parent / "shared" / "data" / "locomo10.json"
 LLM_MODEL = "gpt-4o-mini"
-MARK_PATH = "/v1/x-bench/add"
-CHAT_PATH = "/v1/chat/completions"
-EMBEDDINGS_PATH = "/v1/embeddings"
 MC_SINGLE = "memory-core single-call"
 MC_TWO = "memory-core two-call"
 MC_JSON = "memory-core single-call, JSON mode"
@@ -116,28 +116,6 @@ ENCODING = "o200k_base"
 O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
 QUICKTOK = "quicktok-v1==0.4.0"  # ships o200k's 199,998 ranks as quicktok/data/o200k.vocab
-
-
-def _opening(template: str) -> str:
-    """The fixed start of a prompt template (before its first placeholder)."""
-    return template.split("{", 1)[0][:60]
-
-
-# Which prompt a chat request is: the start of its first message. memory-core's openings come
-# from its prompt modules (so prompt edits need no change here); Mem0 1.0.11's are pinned.
-KINDS = (
-    (_opening(memory_manager.SYSTEM), "mc_manager"),
-    (_opening(extraction.SYSTEM), "mc_extract"),
-    ("You are a Personal Information Organizer", "mem0_extract"),
-    ("You are a smart memory manager which controls the memory of a system.", "mem0_update"),
-)
-KIND_LABELS = {
-    "mc_manager": "memory-core memory manager (extract + reconcile)",
-    "mc_extract": "memory-core fact extraction (two-call mode)",
-    "mem0_extract": "Mem0 fact extraction",
-    "mem0_update": "Mem0 memory update",
-}
-PARTS = ("instructions", "conversation", "facts", "existing memories")
 
 
 # --- environment ----------------------------------------------------------------------------
@@ -214,349 +192,6 @@ def ensure_encoding() -> Any:
         tmp.write_bytes(data)
         os.replace(tmp, path)
     return tiktoken.get_encoding(ENCODING)
-
-
-# --- workload -------------------------------------------------------------------------------
-
-
-@dataclass
-class SessionPlan:
-    """One add: the messages, and the facts every system's scripted LLM "extracts" from it."""
-
-    sample_id: str
-    session_no: int
-    messages: list[dict[str, str]]
-    facts: list[str]
-    speakers: list[str]
-    #: The first fact UPDATEs this earlier fact (same speaker, same conversation) if shown.
-    update_target: str | None = None
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-
-
-def _longest_sentence(text: str, limit: int = 200) -> str:
-    """The turn's longest sentence (the first of equals): "Thanks, Mel!" openers are no facts."""
-    sentences = _SENTENCE.split(" ".join(text.split()))
-    sentence = max(sentences, key=len)
-    if len(sentence) > limit:
-        sentence = sentence[:limit].rsplit(" ", 1)[0]
-    return sentence
-
-
-def load_workload(
-    path: Path,
-    conversations: int,
-    sessions: int | None,
-    turns_per_fact: int = 8,
-    max_facts: int = 3,
-) -> list[SessionPlan]:
-    from memory_core.io.locomo import iter_sessions, load_locomo
-
-    plans: list[SessionPlan] = []
-    latest: dict[tuple[str, str], str] = {}  # (sample, speaker) -> latest fact
-    for sample_id, session_no, _when, turns in iter_sessions(
-        load_locomo(path), limit_conversations=conversations
-    ):
-        if sessions is not None and sum(p.sample_id == sample_id for p in plans) >= sessions:
-            continue
-        k = min(max_facts, max(1, len(turns) // turns_per_fact))
-        longest = sorted(range(len(turns)), key=lambda i: (-len(turns[i].text), i))[:k]
-        facts, speakers = [], []
-        for i in sorted(longest):
-            fact = f"{turns[i].speaker}: {_longest_sentence(turns[i].text)}"
-            if turns[i].text.strip() and fact not in facts:
-                facts.append(fact)
-                speakers.append(turns[i].speaker)
-        target = latest.get((sample_id, speakers[0])) if facts else None
-        for speaker, fact in zip(speakers, facts, strict=True):
-            latest[(sample_id, speaker)] = fact
-        plans.append(
-            SessionPlan(
-                sample_id,
-                session_no,
-                [turn.message() for turn in turns],
-                facts,
-                speakers,
-                target,
-            )
-        )
-    return plans
-
-
-# --- the script -----------------------------------------------------------------------------
-
-
-def request_kind(body: Any) -> str | None:
-    messages = body.get("messages") if isinstance(body, dict) else None
-    first = messages[0].get("content") if messages else None
-    if not isinstance(first, str):
-        return None
-    return next((kind for prefix, kind in KINDS if first.startswith(prefix)), None)
-
-
-def _between(text: str, start: str, end: str | None) -> str:
-    """The text after ``start`` up to ``end`` (or the end); '' if ``start`` is absent."""
-    at = text.find(start)
-    if at < 0:
-        return ""
-    rest = text[at + len(start) :]
-    return rest if end is None or end not in rest else rest[: rest.index(end)]
-
-
-def _fields(template: str, text: str) -> dict[str, str]:
-    """The values a ``str.format`` template was filled with, read back from ``text``."""
-    parts = re.split(r"\{(\w+)\}", template)
-    pattern = "".join(f"(?P<{p}>.*?)" if k % 2 else re.escape(p) for k, p in enumerate(parts))
-    match = re.fullmatch(pattern, text, re.DOTALL)
-    return match.groupdict() if match else {}
-
-
-def _user_text(body: dict[str, Any]) -> str:
-    return next((m["content"] for m in body["messages"] if m.get("role") == "user"), "")
-
-
-def mc_sections(body: dict[str, Any]) -> tuple[str, str]:
-    """memory-core manager prompt: (the existing memories, the new messages or facts), read
-    with the prompt module's own user template."""
-    fields = _fields(memory_manager.USER, _user_text(body))
-    return fields.get("memories", ""), fields.get("messages", "")
-
-
-def mem0_update_blocks(body: dict[str, Any]) -> tuple[str, str]:
-    """Mem0 update prompt: (the old-memory block, the new-facts block), raw text."""
-    text = body["messages"][0]["content"]
-    old = _between(_between(text, "Below is the current content of my memory", None), "```", "```")
-    facts = _between(_between(text, "The new retrieved facts are mentioned", None), "```", "```")
-    return old, facts
-
-
-class Script:
-    """The chat rules: which session is being added, and what the "LLM" answers."""
-
-    def __init__(self, plans: Sequence[SessionPlan], counter: TokenCounter) -> None:
-        self.counter = counter
-        self.plans = {(p.sample_id, p.session_no): p for p in plans}
-        self.current: SessionPlan | None = None
-        self.system = ""
-        self.replies: dict[int, str] = {}  # id(request body) -> reply text
-        self.problems: list[str] = []
-        self.updates: Counter[str] = Counter()  # per system: planned / applied / not shown
-        self._lock = threading.Lock()
-
-    def on_mark(self, body: Any) -> dict[str, Any]:
-        with self._lock:
-            self.current = self.plans[(body["sample_id"], body["session_no"])]
-        return {"ok": True}
-
-    def matches(self, body: Any) -> bool:
-        return request_kind(body) is not None
-
-    def reply(self, body: Any) -> dict[str, Any]:
-        from memory_core.testing import chat_completion
-
-        with self._lock:
-            plan, kind = self.current, request_kind(body)
-            if plan is None:
-                raise RuntimeError("a chat request arrived before any add was marked")
-            content = self._content(kind, body, plan)
-            text = json.dumps(content, ensure_ascii=False)
-            self.replies[id(body)] = text
-        # usage: the same tiktoken counts this benchmark makes (schema not included), so the
-        # usage memory-core's add() reports can be checked against the recorded requests.
-        return chat_completion(
-            text,
-            model=str(body.get("model") or "scripted"),
-            prompt_tokens=self.counter.chat(body["messages"]),
-            completion_tokens=self.counter.text(text),
-        )
-
-    def _content(self, kind: str | None, body: dict[str, Any], plan: SessionPlan) -> Any:
-        where = f"{self.system} {plan.sample_id} session {plan.session_no}"
-        if kind in ("mc_extract", "mem0_extract"):
-            self._expect(plan.messages[0]["content"], json.dumps(body["messages"]), where, body)
-            return {"facts": plan.facts}
-        if kind == "mc_manager":
-            memories, new = mc_sections(body)
-            two_call = new.startswith("- ")
-            expected = f"- {plan.facts[0]}" if two_call else plan.messages[0]["content"]
-            self._expect(expected, new, where, body)
-            shown: dict[str, int] = {}
-            for line in memories.splitlines():
-                if (match := re.fullmatch(r"\[(\d+)\] (.*)", line)) is not None:
-                    shown.setdefault(match.group(2), int(match.group(1)))
-            return {"operations": self._mc_operations(plan, shown), "relations": []}
-        if kind == "mem0_update":
-            old_text, facts_text = mem0_update_blocks(body)
-            old = ast.literal_eval(old_text.strip()) if old_text.strip() else []
-            if ast.literal_eval(facts_text.strip()) != plan.facts:
-                self.problems.append(f"{where}: Mem0's update call lists other facts")
-            return {"memory": self._mem0_memory(plan, old)}
-        raise RuntimeError(f"unrecognised chat request ({kind})")
-
-    def _expect(self, needle: str, haystack: str, where: str, body: Any) -> None:
-        needle = needle.strip()  # memory-core strips messages
-        if needle not in haystack and json.dumps(needle)[1:-1] not in haystack:
-            self.problems.append(f"{where}: the request does not show this session's text")
-
-    def _decide(self, plan: SessionPlan, j: int, shown: Sequence[str]) -> tuple[str, str | None]:
-        """(event, target text) for fact ``j``; the same rule for every system."""
-        fact = plan.facts[j]
-        if fact in shown:
-            return "NONE", fact
-        if j == 0 and plan.update_target is not None:
-            self.updates[f"{self.system}|planned"] += 1
-            if plan.update_target in shown:
-                self.updates[f"{self.system}|applied"] += 1
-                return "UPDATE", plan.update_target
-        return "ADD", None
-
-    def _mc_operations(self, plan: SessionPlan, shown: dict[str, int]) -> list[dict[str, Any]]:
-        ops = []
-        for j, fact in enumerate(plan.facts):
-            event, target = self._decide(plan, j, list(shown))
-            ops.append(
-                {
-                    "event": event,
-                    "id": shown[target] if target is not None else None,
-                    "text": fact if event != "NONE" else None,
-                    "valid_from": None,
-                    "valid_until": None,
-                    "entities": [plan.speakers[j]],
-                }
-            )
-        return ops
-
-    def _mem0_memory(self, plan: SessionPlan, old: list[dict[str, str]]) -> list[dict[str, str]]:
-        """Mem0's contract: every shown memory back (NONE unless changed), plus the additions."""
-        shown = [item["text"] for item in old]
-        changed: dict[str, str] = {}  # target text -> new text
-        added: list[str] = []
-        for j, fact in enumerate(plan.facts):
-            event, target = self._decide(plan, j, shown)
-            if event == "UPDATE" and target is not None:
-                changed[target] = fact
-            elif event == "ADD":
-                added.append(fact)
-        memory: list[dict[str, str]] = []
-        for item in old:
-            if item["text"] in changed:
-                memory.append(
-                    {
-                        "id": item["id"],
-                        "text": changed.pop(item["text"]),
-                        "event": "UPDATE",
-                        "old_memory": item["text"],
-                    }
-                )
-            else:
-                memory.append({"id": item["id"], "text": item["text"], "event": "NONE"})
-        memory += [
-            {"id": str(len(old) + n), "text": fact, "event": "ADD"} for n, fact in enumerate(added)
-        ]
-        return memory
-
-
-# --- counting -------------------------------------------------------------------------------
-
-
-class TokenCounter:
-    def __init__(self, encoding: Any) -> None:
-        self.encoding = encoding
-
-    def text(self, text: str) -> int:
-        return len(self.encoding.encode(text, disallowed_special=()))
-
-    def chat(self, messages: Sequence[dict[str, Any]]) -> int:
-        """OpenAI's formula for gpt-4o-family chat prompts (3 per message, 1 per name, 3 to
-        prime the reply)."""
-        total = 3
-        for message in messages:
-            total += 3
-            for key, value in message.items():
-                if isinstance(value, str):
-                    total += self.text(value) + (1 if key == "name" else 0)
-                elif isinstance(value, list):  # content parts
-                    total += sum(self.text(p.get("text", "")) for p in value if isinstance(p, dict))
-        return total
-
-    def schema(self, body: dict[str, Any]) -> int:
-        fmt = body.get("response_format") or {}
-        if fmt.get("type") != "json_schema":
-            return 0
-        return self.text(json.dumps(fmt.get("json_schema", {}).get("schema", {})))
-
-    def parts(self, kind: str, body: dict[str, Any], prompt: int) -> dict[str, int]:
-        """Prompt tokens by what they carry; 'instructions' is the rest (templates, chat
-        overhead). Parts are counted alone, so the split is within a few tokens."""
-        out = dict.fromkeys(PARTS, 0)
-        if kind == "mc_manager":
-            memories, new = mc_sections(body)
-            out["facts" if new.startswith("- ") else "conversation"] = self.text(new)
-            out["existing memories"] = self.text(memories) if memories != "(none)" else 0
-        elif kind == "mc_extract":
-            out["conversation"] = self.text(
-                _fields(extraction.USER, _user_text(body)).get("messages", "")
-            )
-        elif kind == "mem0_extract":
-            out["conversation"] = self.text(
-                _between(body["messages"][-1]["content"], "Input:\n", None)
-            )
-        elif kind == "mem0_update":
-            old, facts = mem0_update_blocks(body)
-            out["existing memories"], out["facts"] = (
-                self.text(old.strip()),
-                self.text(facts.strip()),
-            )
-        out["instructions"] = prompt - sum(out.values())
-        return out
-
-
-@dataclass
-class AddCost:
-    sample_id: str
-    session_no: int
-    calls: int = 0
-    prompt_tokens: int = 0
-    schema_tokens: int = 0
-    completion_tokens: int = 0
-    embedding_requests: int = 0
-    embedding_inputs: int = 0
-    kinds: list[str] = field(default_factory=list)
-    parts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PARTS, 0))
-    per_call: list[dict[str, Any]] = field(default_factory=list)
-
-
-def attribute(requests: Sequence[Any], script: Script, counter: TokenCounter) -> list[AddCost]:
-    """Split the server's log at the add markers; count each chat request of each add."""
-    adds: list[AddCost] = []
-    for request in requests:
-        if request.path == MARK_PATH:
-            adds.append(AddCost(request.body["sample_id"], request.body["session_no"]))
-            continue
-        if not adds:
-            raise RuntimeError(f"a {request.path} request came before the first add")
-        add = adds[-1]
-        if request.path == EMBEDDINGS_PATH:
-            add.embedding_requests += 1
-            texts = request.body.get("input")
-            add.embedding_inputs += 1 if isinstance(texts, str) else len(texts or [])
-        elif request.path == CHAT_PATH:
-            kind = request_kind(request.body) or "unknown"
-            prompt = counter.chat(request.body["messages"])
-            schema = counter.schema(request.body)
-            completion = counter.text(script.replies.get(id(request.body), ""))
-            add.calls += 1
-            add.kinds.append(kind)
-            add.prompt_tokens += prompt
-            add.schema_tokens += schema
-            add.completion_tokens += completion
-            for part, n in counter.parts(kind, request.body, prompt).items():
-                add.parts[part] += n
-            add.per_call.append(
-                {"kind": kind, "prompt": prompt, "schema": schema, "completion": completion}
-            )
-    return adds
 
 
 # --- running the systems ----------------------------------------------------------------------
@@ -836,291 +471,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-# --- report ---------------------------------------------------------------------------------
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}".rstrip("0").rstrip(".")
-
-
-def verdicts(report: dict[str, Any]) -> list[dict[str, Any]]:
-    systems = report["systems"]
-    single, two, json_mode = systems[MC_SINGLE], systems[MC_TWO], systems[MC_JSON]
-    no_relations = systems[MC_NOREL]
-    mem0 = systems.get(MEM0)
-    out: list[dict[str, Any]] = []
-    for label, system, want in (
-        ("single-call", single, 1),
-        ("two-call", two, 2),
-        ("single-call, JSON mode", json_mode, 1),
-    ):
-        calls = system["llm_calls"]
-        out.append(
-            {
-                "target": f"LLM calls per add, memory-core {label}",
-                "limit": f"= {want} for every add",
-                "measured": f"{_n(calls['min'])}–{_n(calls['max'])} (mean {_n(calls['mean'])})",
-                "met": calls["min"] == want and calls["max"] == want,
-            }
-        )
-    if mem0:
-        base = mem0["prompt_tokens"]["total"]
-        for label, system, key, target in (
-            ("single-call, messages", single, "prompt_tokens", True),
-            (
-                "single-call, messages + schema (estimate)",
-                single,
-                "prompt_plus_schema_tokens",
-                True,
-            ),
-            ("single-call, JSON mode (schema in the prompt)", json_mode, "prompt_tokens", True),
-            ("single-call, no relations, messages", no_relations, "prompt_tokens", True),
-            (
-                "single-call, no relations, messages + schema (estimate)",
-                no_relations,
-                "prompt_plus_schema_tokens",
-                True,
-            ),
-            ("two-call, messages", two, "prompt_tokens", False),
-            ("two-call, messages + schema (estimate)", two, "prompt_plus_schema_tokens", False),
-        ):
-            ratio = system[key]["total"] / base
-            out.append(
-                {
-                    "target": f"prompt tokens vs Mem0 classic, memory-core {label}",
-                    "limit": f"≤ {TARGET_RATIO:.0%}" if target else "(no target)",
-                    "measured": f"{ratio:.1%}",
-                    "ratio": round(ratio, 4),
-                    "met": ratio <= TARGET_RATIO if target else None,
-                }
-            )
-    return out
-
-
-def cost_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    head = [
-        "system",
-        "adds",
-        "LLM calls / add",
-        "prompt tok / add mean",
-        "p50",
-        "p95",
-        "+ schema tok / add",
-        "completion tok / add mean",
-        "p50",
-        "p95",
-        "prompt tok total",
-        "completion tok total",
-        "vs Mem0 prompt",
-    ]
-    rows = []
-    mem0 = report["systems"].get(MEM0)
-    for name, s in report["systems"].items():
-        p, c, calls = s["prompt_tokens"], s["completion_tokens"], s["llm_calls"]
-        ratio = f"{p['total'] / mem0['prompt_tokens']['total']:.1%}" if mem0 else "–"
-        spread = "" if calls["min"] == calls["max"] else f" ({calls['min']}–{calls['max']})"
-        rows.append(
-            [
-                name,
-                str(s["adds"]),
-                _n(calls["mean"]) + spread,
-                _n(p["mean"]),
-                _n(p["p50"]),
-                _n(p["p95"]),
-                _n(s["schema_tokens"]["mean"]),
-                _n(c["mean"]),
-                _n(c["p50"]),
-                _n(c["p95"]),
-                f"{p['total']:,}",
-                f"{c['total']:,}",
-                ratio,
-            ]
-        )
-    return head, rows
-
-
-def parts_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    head = ["system", *(f"{p} (tok/add)" for p in PARTS), "total"]
-    rows = []
-    for name, s in report["systems"].items():
-        parts = s["prompt_parts_mean"]
-        rows.append([name, *(_n(parts[p]) for p in PARTS), _n(s["prompt_tokens"]["mean"])])
-    return head, rows
-
-
-def kind_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    head = ["system", "call", "calls", "prompt tok mean", "schema tok", "completion tok mean"]
-    rows = []
-    for name, s in report["systems"].items():
-        for kind, k in s["per_call_kind"].items():
-            rows.append(
-                [
-                    name,
-                    KIND_LABELS.get(kind, kind),
-                    str(k["calls"]),
-                    _n(k["prompt_mean"]),
-                    _n(k["schema_mean"]),
-                    _n(k["completion_mean"]),
-                ]
-            )
-    return head, rows
-
-
-def outcome_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    head = [
-        "system",
-        "events returned by add",
-        "UPDATEs planned / applied",
-        "embedding HTTP requests / add",
-        "add wall ms p50",
-        "run s",
-    ]
-    rows = []
-    for name, s in report["systems"].items():
-        events = ", ".join(f"{k} {v}" for k, v in sorted(s["events"].items())) or "–"
-        rows.append(
-            [
-                name,
-                events,
-                f"{s['updates_planned']} / {s['updates_applied']}",
-                _n(s["embedding_http_requests"]["mean"]),
-                _n(s["add_ms"]["p50"]),
-                _n(s["seconds"]),
-            ]
-        )
-    return head, rows
-
-
-def verdict_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    head = ["target", "limit", "measured", "verdict"]
-    rows = []
-    for v in report["verdicts"]:
-        verdict = "–" if v["met"] is None else ("**met**" if v["met"] else "**missed**")
-        rows.append([v["target"], v["limit"], v["measured"], verdict])
-    return head, rows
-
-
-TABLES = (
-    ("Targets", verdict_rows),
-    ("LLM cost per add (tiktoken o200k_base, counted from the requests sent)", cost_rows),
-    ("What the prompt tokens carry (mean per add)", parts_rows),
-    ("Per call", kind_rows),
-    ("Outcomes (same scripted facts for every system)", outcome_rows),
-)
-
-
-def render(report: dict[str, Any]) -> str:
-    report["verdicts"] = verdicts(report)
-    w, s = report["workload"], report["systems"]
-    lines = [
-        "# Issue 3 — LLM cost per add: memory-core vs Mem0 classic (1.0.11)",
-        "",
-        f"Measured {report['created']} on {report['machine']['cpu']} "
-        f"({report['machine']['cores']} cores), git {report['git']}, "
-        f"{report['seconds'] / 60:.1f} min in all.",
-        "",
-        "```",
-        "uv run --locked " + report["command"],
-        "```",
-        "",
-        f"Workload: {w['adds']} adds = every session of LOCOMO conversations "
-        f"{', '.join(w['conversations'])}"
-        + (
-            f" (first {w['sessions_per_conversation_limit']} sessions each)"
-            if w["sessions_per_conversation_limit"]
-            else ""
-        )
-        + f", {w['messages']:,} messages (one per turn, with the speaker as `name`), "
-        f'`user_id` = the conversation. The scripted LLM "extracts" the same {w["facts"]} '
-        "facts for every system. Tokens: "
-        f"{report['tokenizer']['library']}, `{report['tokenizer']['encoding']}`.",
-    ]
-    for title, rows_of in TABLES:
-        head, rows = rows_of(report)
-        if rows:
-            lines += ["", f"## {title}", "", markdown_table(head, rows)]
-    checks = {name: x["usage_matches_recorded"] for name, x in s.items() if name in MC_RUNS}
-    lines += [
-        "",
-        "## What the numbers include",
-        "",
-        "- **LLM calls**: requests to `/v1/chat/completions` made during one `add`, as the "
-        "scripted server recorded them. Embedding requests are not LLM calls: memory-core "
-        "embeds in-process (the local MiniLM model); Mem0 calls `/v1/embeddings` on the same "
-        "server (its per-add count is in the outcomes table).",
-        "- **Prompt tokens**: tiktoken over each recorded request's `messages` with OpenAI's "
-        "chat formula (3 per message, 1 per name, 3 to prime the reply), summed per add. The "
-        "server's own `usage` numbers are not used for the comparison.",
-        "- **+ schema**: memory-core asks for structured output (`response_format` "
-        "`json_schema`, strict); OpenAI counts that schema as prompt, with a rendering it does "
-        "not publish. Estimated as the tokens of the schema's JSON text; Mem0 sends "
-        "`json_object` (no schema).",
-        "- **Completion tokens**: the scripted replies. Each follows its prompt's contract: "
-        "memory-core's lists only the changes; Mem0's update reply lists every memory it was "
-        "shown (NONE unless changed) plus the additions, as Mem0's prompt asks.",
-        "- **Prompt parts**: the conversation, the facts and the existing memories counted "
-        "alone; 'instructions' is the rest (fixed prompt text, JSON examples, chat overhead).",
-        f"- **Replies**: per session 1–{w['max_facts']} facts (one per {w['turns_per_fact']} "
-        "turns), the longest sentence of each "
-        "of its longest turns, prefixed by the speaker; the first fact UPDATEs the same "
-        "speaker's latest earlier fact when the system showed it to the LLM, else it is an "
-        "ADD; a fact equal to a shown memory is NONE (Mem0 leaves NONE out of its result). "
-        "Every request was checked to show the session being added.",
-    ]
-    if checks:
-        agree = all(checks.values())
-        lines.append(
-            "- Cross-check: the scripted server answers with `usage` = these same tiktoken "
-            "counts (messages only), and the `usage` that memory-core's `add()` returns "
-            + ("matches the recorded requests exactly in every memory-core run (calls, prompt "
-               "and completion tokens)." if agree else
-               f"does NOT match the recorded requests: {checks}.")
-        )  # fmt: skip
-    versions = s.get(MEM0, {}).get("versions", {})
-    lines += [
-        "",
-        "## Setup and caveats",
-        "",
-        f"- memory-core {report['versions']['memory-core']} in-process (embedded Qdrant, local "
-        "MiniLM), default config plus `llm` = the scripted server, model name "
-        f"`{w['llm_model_name_sent']}`; two-call mode is `inference.mode = two_call`; JSON mode "
-        "is `llm.response_format = json_object` (the schema and a reply instruction are "
-        "appended to the system prompt instead of sent as `response_format`).",
-        "- Mem0 classic: "
-        + (", ".join(f"{k} {v}" for k, v in versions.items()) or "not run")
-        + " in `benchmarks/.venv-mem0-classic` (from `requirements-mem0-classic.txt`), its "
-        "`openai` LLM and embedder pointed at the same server, Qdrant local mode, "
-        "`MEM0_TELEMETRY=False`; `Memory.add(messages, user_id=...)` with defaults.",
-        "- Scripted replies measure what each pipeline sends, not memory quality. With a "
-        "real model the fact count, and so Mem0's update-call size (5 memories searched per "
-        "fact) and both systems' memory stores, would differ; `--turns-per-fact` and "
-        "`--max-facts` change how many facts the script extracts (measured once with 3 and 8, "
-        "6.3 facts per add instead of 2.1: memory-core single-call at 36.2 % of Mem0's "
-        "prompt tokens by messages, 44.0 % with the schema estimate, 43.3 % in JSON mode).",
-        "- Mem0's extraction prompt flattens messages to `user: text` (speaker names "
-        "dropped); memory-core keeps `user (Name): text`, a few tokens more per message.",
-        "- The prompts include today's date; a different date changes a token or two.",
-        "- o200k_base's BPE file comes from the PyPI wheel `quicktok-v1` (no download), "
-        "rebuilt and verified against tiktoken's official SHA-256.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def print_tables(report: dict[str, Any], console: Console) -> None:
-    for title, rows_of in TABLES:
-        head, rows = rows_of(report)
-        if not rows:
-            continue
-        table = Table(title=title, title_justify="left")
-        for k, h in enumerate(head):
-            table.add_column(
-                h, justify="left" if k < (2 if rows_of is kind_rows else 1) else "right"
-            )
-        for row in rows:
-            table.add_row(*(cell.replace("**", "") for cell in row))
-        console.print(table)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.llm_cost",
@@ -1139,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = json.loads((RESULTS_DIR / f"{STEM}.json").read_text(encoding="utf-8"))
     else:
         report = run(args)
+    from benchmarks.llm_cost_report import print_tables, render  # it imports this module
+
     markdown = render(report)
     md, js = write_report(STEM, report, markdown)
     print_tables(report, console)
