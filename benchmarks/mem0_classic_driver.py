@@ -30,7 +30,12 @@ import time
 import urllib.request
 from typing import Any
 
-from mem0_driver import BLOCKED, _guard_network, log  # same directory; standard library only
+from mem0_driver import (  # same directory; standard library only
+    BLOCKED,
+    _guard_network,
+    log,
+    mem0_config,
+)
 
 
 def build_memory(job: dict[str, Any]) -> Any:
@@ -38,34 +43,13 @@ def build_memory(job: dict[str, Any]) -> Any:
 
     home = job["home"]
     os.makedirs(home, exist_ok=True)
-    config = {
-        "vector_store": {
-            "provider": "qdrant",
-            "config": {
-                "collection_name": "mem0",
-                "embedding_model_dims": job["dims"],
-                "path": os.path.join(home, "qdrant"),
-            },
-        },
-        "embedder": {
-            "provider": "openai",
-            "config": {
-                "model": job["embed_model"],
-                "openai_base_url": job["base_url"],
-                "api_key": "local-benchmark",
-                "embedding_dims": job["dims"],
-            },
-        },
-        "llm": {
-            "provider": "openai",
-            "config": {
-                "model": job["llm_model"],
-                "openai_base_url": job["base_url"],
-                "api_key": "local-benchmark",
-            },
-        },
-        "history_db_path": os.path.join(home, "history.db"),
-    }
+    config = mem0_config(
+        home,
+        dims=job["dims"],
+        embed_model=job["embed_model"],
+        base_url=job["base_url"],
+        llm_model=job["llm_model"],
+    )
     memory = Memory.from_config(config)
     store = memory.vector_store
     if not getattr(store, "is_local", False):

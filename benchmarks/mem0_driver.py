@@ -31,6 +31,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+# The driver runs as a script from benchmarks/ (in Mem0's venv), so the sibling module is on
+# sys.path; common is standard library only.
+from common import percentile, proc_status_mb
+
 BLOCKED: list[str] = []
 
 
@@ -57,30 +61,6 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] mem0: {message}", file=sys.stderr, flush=True)
 
 
-def proc_status_mb() -> dict[str, float]:
-    out: dict[str, float] = {}
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
-                out[key] = int(value.split()[0]) / 1024
-    return {
-        "rss_mb": round(out.get("VmRSS", float("nan")), 1),
-        "peak_mb": round(out.get("VmHWM", float("nan")), 1),
-        "anon_mb": round(out.get("RssAnon", float("nan")), 1),
-        "file_mb": round(out.get("RssFile", float("nan")), 1),
-    }
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low, high = int(rank), min(int(rank) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
 def summary(seconds: list[float]) -> dict[str, float | int]:
     ms = [s * 1000 for s in seconds]
     return {
@@ -102,35 +82,45 @@ def read_jsonl(path: str, limit: int | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def build_memory(job: dict[str, Any]) -> Any:
-    from mem0 import Memory
-
-    home = job["home"]
-    os.makedirs(home, exist_ok=True)
-    config = {
+def mem0_config(
+    home: str, *, dims: int, embed_model: str, base_url: str, llm_model: str | None = None
+) -> dict[str, Any]:
+    """Mem0's config for a benchmark: Qdrant local mode and history under ``home``, the
+    ``openai`` embedder (and LLM) pointed at the local server at ``base_url``."""
+    llm: dict[str, Any] = {"openai_base_url": base_url, "api_key": "local-benchmark"}
+    if llm_model is not None:
+        llm["model"] = llm_model
+    return {
         "vector_store": {
             "provider": "qdrant",
             "config": {
                 "collection_name": "mem0",
-                "embedding_model_dims": job["dims"],
+                "embedding_model_dims": dims,
                 "path": os.path.join(home, "qdrant"),
             },
         },
         "embedder": {
             "provider": "openai",
             "config": {
-                "model": job["embed_model"],
-                "openai_base_url": job["embed_url"],
+                "model": embed_model,
+                "openai_base_url": base_url,
                 "api_key": "local-benchmark",
-                "embedding_dims": job["dims"],
+                "embedding_dims": dims,
             },
         },
-        "llm": {
-            "provider": "openai",
-            "config": {"openai_base_url": job["embed_url"], "api_key": "local-benchmark"},
-        },
+        "llm": {"provider": "openai", "config": llm},
         "history_db_path": os.path.join(home, "history.db"),
     }
+
+
+def build_memory(job: dict[str, Any]) -> Any:
+    from mem0 import Memory
+
+    home = job["home"]
+    os.makedirs(home, exist_ok=True)
+    config = mem0_config(
+        home, dims=job["dims"], embed_model=job["embed_model"], base_url=job["embed_url"]
+    )
     memory = Memory.from_config(config)
     store = memory.vector_store
     local_class = type(getattr(store.client, "_client", None)).__name__
