@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from memory_core.stores.graph import GraphStore, Neo4jGraphStore, SqliteGraphStore
 from memory_core.testing.falkordb import FalkorDBServer
-
-
-@pytest.fixture(scope="session")
-def falkordb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FalkorDBServer]:
-    """A real FalkorDB (Bolt) server on 127.0.0.1, one per test session."""
-    with FalkorDBServer(tmp_path_factory.mktemp("falkordb")) as server:
-        yield server
-
 
 GRAPH_BACKENDS = ["sqlite", "falkordb", "neo4j"]
 

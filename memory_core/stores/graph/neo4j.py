@@ -150,28 +150,36 @@ class Neo4jGraphStore:
         self.database = database
         self.max_request_bytes = max_request_bytes
         self._spliced = False  # set by open() when the server splices parameters into text
+        self._connected = False
+        self._connect_lock = asyncio.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------
 
     async def open(self) -> None:
-        try:
-            await self._driver.verify_connectivity()
-        except Exception:
-            # A handshake lost by a FalkorDB listener after another client's GOODBYE: one
-            # bare handshake absorbs it, then the driver's own connects work again.
-            await asyncio.to_thread(_absorb_lost_handshake, self.url)
+        """Connect, detect the server's quirks, create indexes. Every query connects first
+        when this has not succeeded yet, so a server that was down at open is used once up."""
+        async with self._connect_lock:
+            if self._connected:
+                return
             try:
                 await self._driver.verify_connectivity()
-            except Exception as exc:
-                raise self._error(exc) from exc
-        self._spliced = await self._splices_parameters()
-        for variants in INDEXES:
-            for statement in variants:
+            except Exception:
+                # A handshake lost by a FalkorDB listener after another client's GOODBYE: one
+                # bare handshake absorbs it, then the driver's own connects work again.
+                await asyncio.to_thread(_absorb_lost_handshake, self.url)
                 try:
-                    await self._run(statement)
-                    break
-                except StoreError as exc:
-                    log.debug("memory-core: graph index %r not created: %s", statement, exc)
+                    await self._driver.verify_connectivity()
+                except Exception as exc:
+                    raise self._error(exc) from exc
+            self._spliced = await self._splices_parameters()
+            for variants in INDEXES:
+                for statement in variants:
+                    try:
+                        await self._query(statement)
+                        break
+                    except StoreError as exc:
+                        log.debug("memory-core: graph index %r not created: %s", statement, exc)
+            self._connected = True
 
     async def close(self) -> None:
         await self._driver.close()
@@ -181,6 +189,7 @@ class Neo4jGraphStore:
     # --- writes ------------------------------------------------------------------------
 
     async def merge(self, entities: Sequence[Entity], edges: Sequence[Edge]) -> None:
+        await self._ready()  # batch sizes depend on what open() found out
         for rows in self._batches([e.row() for e in entities]):
             await self._run(MERGE_ENTITIES, rows=rows)
         for rows in self._batches([e.row() for e in edges]):
@@ -189,12 +198,14 @@ class Neo4jGraphStore:
     async def close_edges(
         self, memory_ids: Sequence[str], expired_at: float, valid_until: float | None
     ) -> None:
+        await self._ready()
         for ids in self._batches(list(memory_ids)):
             await self._run(
                 CLOSE_EDGES, memory_ids=ids, expired_at=expired_at, valid_until=valid_until
             )
 
     async def forget(self, memory_ids: Sequence[str]) -> list[str]:
+        await self._ready()
         ends: set[str] = set()
         for ids in self._batches(list(memory_ids)):
             for row in await self._run(FORGET_EDGES, memory_ids=ids):
@@ -232,7 +243,15 @@ class Neo4jGraphStore:
 
     # --- the wire ------------------------------------------------------------------------
 
+    async def _ready(self) -> None:
+        if not self._connected:
+            await self.open()
+
     async def _run(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        await self._ready()
+        return await self._query(query, **params)
+
+    async def _query(self, query: str, **params: Any) -> list[dict[str, Any]]:
         if self._spliced:
             params = _encode(params)
         try:
@@ -244,7 +263,7 @@ class Neo4jGraphStore:
 
     async def _splices_parameters(self) -> bool:
         try:
-            rows = await self._run("RETURN $probe AS probe", probe=_PROBE)
+            rows = await self._query("RETURN $probe AS probe", probe=_PROBE)
         except GraphUnavailableError:
             raise
         except StoreError:
