@@ -88,19 +88,36 @@ MATCH (e:Entity)
 WHERE {_SCOPED.format(v="e")}
 DETACH DELETE e
 """
-EDGES = f"""
-MATCH (s:Entity)-[r:RELATES]->(d:Entity)
-WHERE {_SCOPED.format(v="r")}
-  AND ($entity_ids IS NULL OR s.id IN $entity_ids OR d.id IN $entity_ids)
+_EDGE_FILTER = f"""{_SCOPED.format(v="r")}
   AND ($include_expired
        OR ($as_of IS NULL AND r.expired_at IS NULL)
        OR ($as_of IS NOT NULL AND r.t_from <= $as_of
-           AND (r.t_until IS NULL OR r.t_until > $as_of)))
-RETURN r.id AS id, r.source_id AS source_id, s.id AS src, r.relationship AS relationship,
+           AND (r.t_until IS NULL OR r.t_until > $as_of)))"""
+_EDGE_FIELDS = """r.id AS id, s.id AS source_id, r.relationship AS relationship,
        d.id AS destination_id, r.memory_id AS memory_id, r.user_id AS user_id,
        r.agent_id AS agent_id, r.run_id AS run_id, r.created_at AS created_at,
        r.valid_from AS valid_from, r.valid_until AS valid_until, r.expired_at AS expired_at,
-       r.origin AS origin, s.name AS source_name, d.name AS destination_name, r.t_from AS t_from
+       r.origin AS origin, s.name AS source_name, d.name AS destination_name,
+       r.t_from AS t_from"""
+EDGES = f"""
+MATCH (s:Entity)-[r:RELATES]->(d:Entity)
+WHERE {_EDGE_FILTER}
+RETURN {_EDGE_FIELDS}
+ORDER BY t_from, id
+LIMIT $limit
+"""
+# The 1-hop neighbourhood as two anchored matches (an index lookup on each end) rather than
+# one scan with an OR, which no server plans well.
+NEIGHBOURHOOD = f"""
+MATCH (s:Entity)-[r:RELATES]->(d:Entity)
+WHERE s.id IN $entity_ids AND {_EDGE_FILTER}
+RETURN {_EDGE_FIELDS}
+ORDER BY t_from, id
+LIMIT $limit
+UNION
+MATCH (s:Entity)-[r:RELATES]->(d:Entity)
+WHERE d.id IN $entity_ids AND {_EDGE_FILTER}
+RETURN {_EDGE_FIELDS}
 ORDER BY t_from, id
 LIMIT $limit
 """
@@ -228,12 +245,14 @@ class Neo4jGraphStore:
         entity_ids: Sequence[str] | None = None,
         limit: int = 100,
     ) -> list[Edge]:
-        rows = await self._run(
-            EDGES, **_scope_params(scope), limit=limit, as_of=view.as_of,
-            include_expired=view.include_expired,
-            entity_ids=None if entity_ids is None else list(entity_ids),
-        )  # fmt: skip
-        return [Edge.from_row({**row, "source_id": row["src"]}) for row in rows]
+        params = {**_scope_params(scope), "limit": limit, "as_of": view.as_of,
+                  "include_expired": view.include_expired}  # fmt: skip
+        if entity_ids is None:
+            rows = await self._run(EDGES, **params)
+        else:
+            rows = await self._run(NEIGHBOURHOOD, **params, entity_ids=list(entity_ids))
+            rows = sorted(rows, key=lambda row: (row["t_from"], row["id"]))[:limit]
+        return [Edge.from_row(row) for row in rows]
 
     async def counts(self, scope: Mapping[str, str] | None = None) -> dict[str, int]:
         params = _scope_params(scope or {})
