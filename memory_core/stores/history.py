@@ -21,17 +21,16 @@ method as one function, so a transaction never interleaves with another call.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from memory_core.errors import HomeCorruptError, HomeUnreadableError, StoreError
+from memory_core.errors import HomeCorruptError
 from memory_core.pipeline.ops import Op, ops_from_json, ops_to_json
+from memory_core.stores.sqlite_thread import SqliteThread
 from memory_core.timeutil import now, to_iso
 from memory_core.types import HistoryEntry
 
@@ -95,18 +94,15 @@ class HistoryStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memory-core-sqlite")
-        self._conn: sqlite3.Connection | None = None
+        self._sql = SqliteThread(path, "History database")
 
     # --- lifecycle ---------------------------------------------------------------------
 
     async def open(self) -> None:
-        await self._call(self._open_sync)
+        await self._sql.run(self._open_sync)
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._call(self._close_sync)
-        self._executor.shutdown(wait=True)
+        await self._sql.close()
 
     # --- writes ------------------------------------------------------------------------
 
@@ -144,45 +140,21 @@ class HistoryStore:
     # --- thread side -------------------------------------------------------------------
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor, fn, *args)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"History database {self.path} failed: {exc}") from exc
+        return await self._sql.run(fn, *args)
 
     @property
     def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise StoreError("History store is not open; call open() first.")
-        return self._conn
+        return self._sql.db
 
     def _open_sync(self) -> None:
-        try:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        except sqlite3.OperationalError as exc:
-            raise HomeUnreadableError(str(self.path), f"SQLite cannot open it ({exc})") from exc
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can
-            # lose the last transactions, and the journal replays what the stores missed.
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.executescript(_SCHEMA)
-            version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if version is None:
-                conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(version[0]) > SCHEMA_VERSION:
-                raise HomeCorruptError(
-                    str(self.path), f"schema {version[0]} is newer than this memory-core"
-                )
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise HomeCorruptError(str(self.path), f"not a memory-core database ({exc})") from exc
-        self._conn = conn
-
-    def _close_sync(self) -> None:
-        self._db.close()
-        self._conn = None
+        conn = self._sql.connect(_SCHEMA)
+        version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if version is None:
+            conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(version[0]) > SCHEMA_VERSION:
+            raise HomeCorruptError(
+                str(self.path), f"schema {version[0]} is newer than this memory-core"
+            )
 
     def _begin_sync(self, ops: list[Op], rows: list[HistoryRow], purges: list[Purge]) -> int:
         db = self._db

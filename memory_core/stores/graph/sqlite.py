@@ -14,23 +14,22 @@
     {'entities': 2, 'relations': 1}
 
 ``entities`` and ``edges`` with indexes on ids, endpoints, memory ids and scope. Like the
-history store, every call runs as one function on one dedicated thread (WAL, busy timeout),
-so a multi-statement change is one transaction that never interleaves with another call.
+history store, every call runs as one function on one dedicated thread
+(:class:`~memory_core.stores.sqlite_thread.SqliteThread`), so a multi-statement change is
+one transaction that never interleaves with another call.
 Parameters only: names are never part of the SQL text.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from memory_core.errors import HomeCorruptError, HomeUnreadableError, StoreError
 from memory_core.scoping import TimeView
 from memory_core.stores.graph.base import Edge, Entity
+from memory_core.stores.sqlite_thread import SqliteThread, transaction
 from memory_core.types import SCOPE_FIELDS
 
 T = TypeVar("T")
@@ -67,18 +66,15 @@ class SqliteGraphStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memory-core-graph")
-        self._conn: sqlite3.Connection | None = None
+        self._sql = SqliteThread(path, "Graph database")
 
     # --- lifecycle ---------------------------------------------------------------------
 
     async def open(self) -> None:
-        await self._call(self._open_sync)
+        await self._sql.run(self._open_sync)
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._call(self._close_sync)
-        self._executor.shutdown(wait=True)
+        await self._sql.close()
 
     # --- writes ------------------------------------------------------------------------
 
@@ -115,41 +111,17 @@ class SqliteGraphStore:
     # --- thread side -------------------------------------------------------------------
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor, fn, *args)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"Graph database {self.path} failed: {exc}") from exc
+        return await self._sql.run(fn, *args)
 
     @property
     def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise StoreError("Graph store is not open; call open() first.")
-        return self._conn
+        return self._sql.db
 
     def _open_sync(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        except sqlite3.OperationalError as exc:
-            raise HomeUnreadableError(str(self.path), f"SQLite cannot open it ({exc})") from exc
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # the journal replays what a crash lost
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise HomeCorruptError(str(self.path), f"not a memory-core graph ({exc})") from exc
-        conn.row_factory = sqlite3.Row
-        self._conn = conn
-
-    def _close_sync(self) -> None:
-        self._db.close()
-        self._conn = None
+        self._sql.connect(_SCHEMA).row_factory = sqlite3.Row
 
     def _merge_sync(self, entities: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
-        with _transaction(self._db) as db:
+        with transaction(self._db) as db:
             db.executemany(_insert("entities", _ENTITY_COLUMNS), entities)
             db.executemany(_insert("edges", _EDGE_COLUMNS), edges)
 
@@ -157,7 +129,7 @@ class SqliteGraphStore:
         self, memory_ids: list[str], expired_at: float, valid_until: float | None
     ) -> None:
         marks = _marks(memory_ids)
-        with _transaction(self._db) as db:
+        with transaction(self._db) as db:
             db.execute(
                 "UPDATE edges SET expired_at = ?, valid_until = coalesce(?, valid_until),"
                 " t_until = coalesce(?, valid_until, ?)"
@@ -167,7 +139,7 @@ class SqliteGraphStore:
 
     def _forget_sync(self, memory_ids: list[str]) -> list[str]:
         marks = _marks(memory_ids)
-        with _transaction(self._db) as db:
+        with transaction(self._db) as db:
             ends = db.execute(
                 f"SELECT source_id, destination_id FROM edges WHERE memory_id IN ({marks})",
                 memory_ids,
@@ -180,7 +152,7 @@ class SqliteGraphStore:
 
     def _delete_scope_sync(self, scope: dict[str, str] | None) -> None:
         where, params = _scope_where(scope or {})
-        with _transaction(self._db) as db:
+        with transaction(self._db) as db:
             db.execute(f"DELETE FROM edges WHERE {where}", params)
             db.execute(f"DELETE FROM entities WHERE {where}", params)
 
@@ -207,20 +179,6 @@ class SqliteGraphStore:
         entities = db.execute(f"SELECT COUNT(*) FROM entities WHERE {where}", params).fetchone()
         edges = db.execute(f"SELECT COUNT(*) FROM edges WHERE {where}", params).fetchone()
         return {"entities": int(entities[0]), "relations": int(edges[0])}
-
-
-class _transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error) on an autocommit connection."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
 def _insert(table: str, columns: Sequence[str]) -> str:
