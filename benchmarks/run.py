@@ -21,14 +21,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markdown import Markdown
 
-from benchmarks import latency, report
-from benchmarks.common import RESULTS_DIR
+from benchmarks import latency, report, scale
+from benchmarks.common import RESULTS_DIR, load_average
 
 #: name -> (add_arguments, run, render, results file stem)
 SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., str], str]] = {
     "latency": (latency.add_arguments, latency.run, latency.render, "issue2_latency"),
+    "scale": (scale.add_arguments, scale.run, scale.render, "issue6_scale"),
 }
+#: suites that run only when asked for (``--scale``, or by name): too long for ``make bench``
+ON_REQUEST = {"scale"}
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -42,7 +46,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run only this suite (repeatable; default: all)",
     )
     parser.add_argument("--quick", action="store_true", help="small smoke run")
-    parser.add_argument("--scale", action="store_true", help="add the large sizes (1M)")
+    parser.add_argument(
+        "--scale", action="store_true", help="run the 1M point (suite scale) instead of the rest"
+    )
     parser.add_argument(
         "--rerender",
         action="store_true",
@@ -56,11 +62,19 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def selected(args: argparse.Namespace) -> list[str]:
+    if args.suite:
+        return list(args.suite)
+    if args.scale:
+        return sorted(ON_REQUEST)
+    return [name for name in SUITES if name not in ON_REQUEST]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     console = Console(width=None if sys.stdout.isatty() else 160)
-    started = time.perf_counter()
-    for name in args.suite or list(SUITES):
+    started, load, names = time.perf_counter(), load_average(), selected(args)
+    for name in names:
         _, run, render, stem = SUITES[name]
         console.rule(f"[bold]{name}")
         if args.rerender:
@@ -69,9 +83,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run(args)
         markdown = render(result)  # may add derived fields (verdicts) to result
         md, js = report.write(stem, result, markdown)
-        report.print_tables(result, console)
+        if name == "latency":
+            report.print_tables(result, console)
+        else:
+            console.print(Markdown(markdown))
         console.print(f"wrote {md.relative_to(md.parents[2])} and {js.name}")
-    console.print(f"done in {(time.perf_counter() - started) / 60:.1f} min")
+    seconds = time.perf_counter() - started
+    summary = report.write_report(
+        {"command": args.command_line, "seconds": seconds, "load_start": load, "suites": names}
+    )
+    console.print(f"wrote {summary.relative_to(summary.parents[2])}")
+    console.print(f"done in {seconds / 60:.1f} min")
     return 0
 
 
