@@ -3,11 +3,13 @@
     uv run --locked python -m benchmarks.run              # full: 10k and 100k, with Mem0
     uv run --locked python -m benchmarks.run --quick      # smoke run: 2k, few queries
     uv run --locked python -m benchmarks.run --sizes 10000 --no-mem0
-    uv run --locked python -m benchmarks.run --scale      # adds the 1M point (memory-core)
+    uv run --locked python -m benchmarks.run --scale      # the 1M point (suite scale) only
 
-Each suite writes ``benchmarks/results/<suite>.md`` and ``.json`` and prints rich tables.
-Suites: ``latency`` (issue 2: search latency, add throughput, RSS; memory-core and Mem0).
-Benchmarks are never run by the tests.
+Each suite writes ``benchmarks/results/<stem>.md`` and ``.json`` and prints its tables; every
+run then rewrites ``results/REPORT.md`` and the plots from all the results present. Suites:
+``latency`` (search latency, add throughput, RSS, cold start; memory-core and Mem0),
+``locomo_llm`` (inferred LOCOMO ingestion; skipped without an LLM endpoint), and ``scale``
+(1M, only when asked for). Benchmarks are never run by the tests.
 """
 
 from __future__ import annotations
@@ -23,13 +25,19 @@ from typing import Any
 from rich.console import Console
 from rich.markdown import Markdown
 
-from benchmarks import latency, report, scale
+from benchmarks import latency, locomo_llm, report, scale
 from benchmarks.common import RESULTS_DIR, load_average
 
 #: name -> (add_arguments, run, render, results file stem)
 SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., str], str]] = {
     "latency": (latency.add_arguments, latency.run, latency.render, "issue2_latency"),
     "scale": (scale.add_arguments, scale.run, scale.render, "issue6_scale"),
+    "locomo_llm": (
+        locomo_llm.add_arguments,
+        locomo_llm.run,
+        locomo_llm.render,
+        "issue6_locomo_llm",
+    ),
 }
 #: suites that run only when asked for (``--scale``, or by name): too long for ``make bench``
 ON_REQUEST = {"scale"}
