@@ -207,20 +207,40 @@ def _mem0_section(report: dict[str, Any]) -> list[str]:
 
 
 def _closing(report: dict[str, Any]) -> list[str]:
-    missed = [v for v in report["verdicts"] if v["met"] is False]
-    if not missed:
-        return ["## Closing note", "", f"p95 ≤ {report['target_p95_ms']:g} ms at "
-                f"{report['plan']['size']:,} is met in both query modes.", ""]  # fmt: skip
-    best = min(report["memory-core"].get("ef_sweep", []), key=lambda s: s["search"]["p95_ms"],
-               default=None)  # fmt: skip
+    """Where the time goes at the large size, and what would close a missed target."""
+    mc = report["memory-core"]
+    size, target = report["plan"]["size"], report["target_p95_ms"]
     lines = ["## Closing note", ""]
-    for v in missed:
-        lines.append(f"- {v['label']}: {v['value']:g} ms, {v['margin']:.2f}× the "
-                     f"{v['limit']:g} ms target.")  # fmt: skip
-    if best:
-        ef = "default" if best["hnsw_ef"] is None else best["hnsw_ef"]
-        p95, recall = best["search"]["p95_ms"], best["dense_recall_at_10"]
-        lines.append(f"- Best whole-search p95 in the ef sweep: {p95:g} ms at hnsw_ef={ef} "
-                     f"(dense recall {recall:.3f}).")  # fmt: skip
-    lines.append("")
-    return lines
+    for v in report["verdicts"]:
+        state = "met" if v["met"] else f"**missed** by {v['margin']:.2f}×"
+        lines.append(
+            f"- {v['label']} at {size:,}: {v['value']:g} ms, {state} (target ≤ {target:g} ms)."
+        )
+    sweep = {s["hnsw_ef"]: s for s in mc.get("ef_sweep", [])}
+    default, pre, emb = sweep.get(None), mc["search"]["precomputed"], mc["search"]["embedded"]
+    if default:
+        lines.append(
+            "- Where the time goes: the dense HNSW query alone takes "
+            f"{default['dense']['p50_ms']:g} ms p50 (recall@10 "
+            f"{default['dense_recall_at_10']:.3f} against exact search); the "
+            f"whole search with the vector given {pre['p50_ms']:g} ms p50 ({pre['cpu_ms_mean']:g} "
+            "ms CPU), so BM25 over 10× longer postings, fusion and reading the records are most "
+            f"of it; embedding the query adds {emb['p50_ms'] - pre['p50_ms']:.1f} ms at p50 and "
+            f"{emb['p95_ms'] - pre['p95_ms']:.1f} ms at p95."
+        )
+    recalls = [s["dense_recall_at_10"] for s in sweep.values()]
+    if recalls:
+        lines.append(
+            f"- `hnsw_ef` is not the lever: dense recall is {min(recalls):.3f}–{max(recalls):.3f} "
+            "over the sweep, the dense query stays within a few ms (p50) at every width; the "
+            "whole search's spread across the sweep follows the machine's load, not ef."
+        )
+    if any(v["met"] is False for v in report["verdicts"]):
+        lines.append(
+            "- What would close it: the miss is in the query-embedding tail (in-process ONNX "
+            "MiniLM on 2 shared cores) and in BM25; first re-measure on an idle machine (this "
+            "run's load average is above), then cap the sparse candidates (`search.candidates`), "
+            "give the embedder its own threads (`embedder.threads`), and cache repeated query "
+            "embeddings. Quantization (int8 vectors) would shrink RSS and disk, not this tail."
+        )
+    return [*lines, ""]
