@@ -60,7 +60,9 @@ def latency_vs_size(path: Path | None = None) -> Path | None:
     points = latency_points(latency, scale)
     if not points:
         return None
-    extra = (scale or {}).get("mem0_extrapolated")
+    from benchmarks.scale import mem0_extrapolation
+
+    extra = mem0_extrapolation(scale["plan"]["size"]) if scale else None
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
     for ax, (mode, title) in zip(axes, MODES, strict=True):
         for system, modes in points.items():

@@ -244,6 +244,9 @@ def headline_rows() -> tuple[Row, list[Row]]:
         if not result:
             continue
         source = f"`{stem}`, {result.get('date') or result.get('created', '?')}"
+        load = result.get("load_average_start") or result.get("load_average")
+        if load:  # a loaded machine slows every figure: say so next to it
+            source += f", load {load[0]:.1f}"
         if result.get("skipped"):
             rows.append([SECTIONS[stem], "skipped", "", "–", f"{source}: {result['skipped']}"])
             continue
@@ -287,6 +290,12 @@ def _extra_figures(stem: str, result: dict[str, Any]) -> list[list[str]]:
         rss = _mb(mc["memory_end_mb"], "rss_mb")
         out.append([f"memory-core: RSS at end, {size:,}", f"{rss} MB", "", ""])
         out.append([f"memory-core: disk, {size:,}", f"{mc['disk_mb']:,.0f} MB", "", ""])
+        build = f"{mc['load']['seconds'] / 60:.0f} + {mc['optimize']['seconds'] / 60:.0f} min"
+        out.append([f"memory-core: import + HNSW build, {size:,}", build, "", ""])
+        c = result.get("coldstart")
+        if c:
+            out.append([f"memory-core: cold start to first search, {size:,}",
+                        f"{c['to_first_search_s']:.1f} s", "", ""])  # fmt: skip
     return out
 
 
