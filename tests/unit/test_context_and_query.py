@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from memory_core.config import IndexConfig, MemoryConfig, SearchConfig
 from memory_core.pipeline.context import date_words, indexed_texts
 from memory_core.pipeline.normalize import Message
+from memory_core.pipeline.ops import ops_from_json, ops_to_json
 from memory_core.pipeline.verbatim import verbatim_drafts
 from memory_core.retrieval.query import speaker_list
 from memory_core.types import Scope
@@ -52,10 +53,11 @@ def test_date_goes_in_front_in_words_only_when_known_and_on() -> None:
 
 def test_memory_text_stays_the_message_and_system_messages_are_no_context() -> None:
     messages = [Message("system", "Be brief"), *TURNS[:2]]
-    index = IndexConfig(context_before=1, context_after=1, date_in_text=True)
+    index = IndexConfig(context_before=1, context_after=1, date_in_text=True, context_for="both")
     drafts = verbatim_drafts(messages, Scope(user_id="u"), {}, 0.0, valid_from=MAY_8, index=index)
     assert [d.record.text for d in drafts] == ["Where did you go?", "Lisbon, last week"]
     assert drafts[1].embed_text == "8 May 2023: bo: Where did you go?\nann: Lisbon, last week"
+    assert drafts[1].bm25_text == drafts[1].embed_text
     assert "Be brief" not in drafts[0].embed_text
     plain = verbatim_drafts(messages, Scope(user_id="u"), {}, 0.0, valid_from=MAY_8)
     assert [d.embed_text for d in plain] == ["bo: Where did you go?", "ann: Lisbon, last week"]
@@ -86,3 +88,12 @@ def test_speaker_list_matches_whole_names_any_case() -> None:
     assert speaker_list("What did Melanie paint?", payloads) == []  # "Mel" is not "Melanie"
     assert speaker_list("ask @bo and Mel", payloads) == [("b1", 1.0), ("d1", 1.0)]
     assert speaker_list("nobody named", payloads) == []
+
+
+def test_context_for_bm25_keeps_the_dense_text_the_message_and_survives_the_journal() -> None:
+    index = IndexConfig(context_before=1, context_after=0, date_in_text=True)  # default: bm25
+    drafts = verbatim_drafts(TURNS, Scope(user_id="u"), {}, 0.0, valid_from=MAY_8, index=index)
+    assert drafts[1].embed_text == "8 May 2023: ann: Lisbon, last week"
+    assert drafts[1].bm25_text == "8 May 2023: bo: Where did you go?\nann: Lisbon, last week"
+    assert drafts[0].sparse_text is None  # nothing before the first turn: one text serves both
+    assert ops_from_json(ops_to_json(list(drafts))) == list(drafts)
