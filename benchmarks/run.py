@@ -6,7 +6,8 @@
     uv run --locked python -m benchmarks.run --scale      # adds the 1M point (memory-core)
 
 Each suite writes ``benchmarks/results/<suite>.md`` and ``.json`` and prints rich tables.
-Suites: ``latency`` (issue 2: search latency, add throughput, RSS; memory-core and Mem0).
+Suites: ``latency`` (issue 2: search latency, add throughput, RSS; memory-core and Mem0);
+``locomo`` (issue 6: LOCOMO retrieval recall, memory-core's variants beside Mem0).
 Benchmarks are never run by the tests.
 """
 
@@ -22,13 +23,16 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import latency, report
+from benchmarks import latency, locomo, locomo_report, report
 from benchmarks.common import RESULTS_DIR
 
 #: name -> (add_arguments, run, render, results file stem)
 SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., str], str]] = {
     "latency": (latency.add_arguments, latency.run, latency.render, "issue2_latency"),
+    "locomo": (locomo.add_arguments, locomo.run, locomo.render, "issue6_locomo"),
 }
+#: Suites whose terminal tables are not the latency report's.
+PRINTERS: dict[str, Callable[..., None]] = {"locomo": locomo_report.print_tables}
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -69,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run(args)
         markdown = render(result)  # may add derived fields (verdicts) to result
         md, js = report.write(stem, result, markdown)
-        report.print_tables(result, console)
+        PRINTERS.get(name, report.print_tables)(result, console)
         console.print(f"wrote {md.relative_to(md.parents[2])} and {js.name}")
     console.print(f"done in {(time.perf_counter() - started) / 60:.1f} min")
     return 0
