@@ -49,7 +49,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--llm-conversations", type=int, default=None, help="default 10 (quick 1)")
     group.add_argument("--llm-sessions", type=int, default=None, help="per conversation (all)")
     group.add_argument("--llm-window", type=int, default=2, help="turns per add (default 2)")
-    group.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO, help="locomo10.json")
 
 
 def endpoint() -> str | None:
@@ -94,7 +93,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     conversations = args.llm_conversations or (1 if args.quick else 10)
     sessions = args.llm_sessions or (2 if args.quick else None)
-    samples = load_locomo(args.locomo)[:conversations]
+    # the file the locomo suite reads (its --locomo-path)
+    samples = load_locomo(getattr(args, "locomo_path", None) or DEFAULT_LOCOMO)[:conversations]
     plan = {"conversations": conversations, "sessions": sessions, "window": args.llm_window,
             "limit": LIMIT, "endpoint": where, "llm": {**llm_config(), "api_key": "…"},
             "settings_from_env": sorted(k for k in os.environ

@@ -255,9 +255,12 @@ def headline_rows() -> tuple[Row, list[Row]]:
     return head, rows
 
 
-def _verdict_rows(verdicts: list[dict[str, Any]]) -> list[list[str]]:
-    """[figure, measured, target, verdict] from either verdict shape: numeric (``value``,
-    ``limit``, ``margin``: latency, scale) or preformatted (``measured``, ``limit``)."""
+def _verdict_rows(verdicts: list[Any]) -> list[list[str]]:
+    """[figure, measured, target, verdict] from each verdict shape: numeric (``value``,
+    ``limit``, ``margin``: latency, scale), preformatted (``measured``, ``limit``: llm_cost)
+    or whole sentences (locomo)."""
+    if verdicts and isinstance(verdicts[0], str):  # sentences (locomo): the verdict is inside
+        return [[v, "", "", ""] for v in verdicts]
     if verdicts and "value" in verdicts[0]:
         return [[r[0], r[2], r[1], r[3]] for r in target_rows({"verdicts": verdicts})[1]]
     word = {True: "**met**", False: "**missed**", None: "–"}

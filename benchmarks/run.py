@@ -8,8 +8,9 @@
 Each suite writes ``benchmarks/results/<stem>.md`` and ``.json`` and prints its tables; every
 run then rewrites ``results/REPORT.md`` and the plots from all the results present. Suites:
 ``latency`` (search latency, add throughput, RSS, cold start; memory-core and Mem0),
-``locomo_llm`` (inferred LOCOMO ingestion; skipped without an LLM endpoint), and ``scale``
-(1M, only when asked for). Benchmarks are never run by the tests.
+``locomo`` (LOCOMO retrieval recall, memory-core's variants beside Mem0), ``locomo_llm``
+(inferred LOCOMO ingestion; skipped without an LLM endpoint), and ``scale`` (1M, only when
+asked for). Benchmarks are never run by the tests.
 """
 
 from __future__ import annotations
@@ -25,22 +26,28 @@ from typing import Any
 from rich.console import Console
 from rich.markdown import Markdown
 
-from benchmarks import latency, locomo_llm, report, scale
+from benchmarks import latency, locomo, locomo_llm, locomo_report, report, scale
 from benchmarks.common import RESULTS_DIR, load_average
 
 #: name -> (add_arguments, run, render, results file stem)
 SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., str], str]] = {
     "latency": (latency.add_arguments, latency.run, latency.render, "issue2_latency"),
-    "scale": (scale.add_arguments, scale.run, scale.render, "issue6_scale"),
+    "locomo": (locomo.add_arguments, locomo.run, locomo.render, "issue6_locomo"),
     "locomo_llm": (
         locomo_llm.add_arguments,
         locomo_llm.run,
         locomo_llm.render,
         "issue6_locomo_llm",
     ),
+    "scale": (scale.add_arguments, scale.run, scale.render, "issue6_scale"),
 }
 #: suites that run only when asked for (``--scale``, or by name): too long for ``make bench``
 ON_REQUEST = {"scale"}
+#: terminal tables per suite; the others print their markdown
+PRINTERS: dict[str, Callable[..., None]] = {
+    "latency": report.print_tables,
+    "locomo": locomo_report.print_tables,
+}
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -91,8 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run(args)
         markdown = render(result)  # may add derived fields (verdicts) to result
         md, js = report.write(stem, result, markdown)
-        if name == "latency":
-            report.print_tables(result, console)
+        if name in PRINTERS:
+            PRINTERS[name](result, console)
         else:
             console.print(Markdown(markdown))
         console.print(f"wrote {md.relative_to(md.parents[2])} and {js.name}")

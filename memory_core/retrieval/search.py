@@ -19,6 +19,7 @@ from memory_core.errors import InvalidInputError
 from memory_core.filters import FilterNode
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.fusion import FUSIONS, Fusion, rrf
+from memory_core.retrieval.query import speaker_list
 from memory_core.stores.vector.base import DENSE, SPARSE, Hit, VectorQuery, VectorStore
 from memory_core.types import MemoryRecord
 
@@ -51,22 +52,42 @@ class Retriever:
         query_vector: Sequence[float] | None = None,
     ) -> list[Scored]:
         pool = max(self.config.candidates, offset + limit)
-        dense = await self._dense_vector(query, query_vector)
-        queries = [VectorQuery(DENSE, dense, filter, pool)]
-        sparse = self.bm25.query(query)
-        if sparse.indices:  # a query of stopwords only has no BM25 terms
-            queries.append(VectorQuery(SPARSE, sparse, filter, pool))
-        lists = await self.store.query(queries)
-        weights = [self.config.dense_weight, 1.0 - self.config.dense_weight][: len(lists)]
-        fused = self._fuse([_ranked(hits) for hits in lists], weights)
+        queries, weights = await self._queries(query, filter, pool, query_vector)
+        lists = await self.store.query(queries) if queries else []
+        ranked = [_ranked(hits) for hits in lists]
+        payloads = {hit.id: hit.payload for hits in lists for hit in hits}
+        if self.config.speaker_weight > 0 and (speakers := speaker_list(query, payloads)):
+            ranked.append(speakers)
+            weights.append(self.config.speaker_weight)
+        fused = self._fuse(ranked, weights)
         cutoff = self.config.threshold if threshold is None else threshold
         if cutoff is not None:
             fused = [(doc, score) for doc, score in fused if score >= cutoff]
-        payloads = {hit.id: hit.payload for hits in lists for hit in hits}
         return [
             Scored(MemoryRecord.from_payload(doc, payloads[doc]), round(score, 6))
             for doc, score in fused[offset : offset + limit]
         ]
+
+    async def _queries(
+        self,
+        query: str,
+        filter: FilterNode | None,
+        pool: int,
+        query_vector: Sequence[float] | None,
+    ) -> tuple[list[VectorQuery], list[float]]:
+        """The dense and BM25 store queries ``mode`` asks for, with their fusion weights."""
+        mode, dense_weight = self.config.mode, self.config.dense_weight
+        queries: list[VectorQuery] = []
+        weights: list[float] = []
+        if mode != "bm25":
+            dense = await self._dense_vector(query, query_vector)
+            queries.append(VectorQuery(DENSE, dense, filter, pool))
+            weights.append(dense_weight if mode == "hybrid" else 1.0)
+        sparse = self.bm25.query(query)
+        if mode != "dense" and sparse.indices:  # a query of stopwords only has no BM25 terms
+            queries.append(VectorQuery(SPARSE, sparse, filter, pool))
+            weights.append(1.0 - dense_weight if mode == "hybrid" else 1.0)
+        return queries, weights
 
     async def _dense_vector(self, query: str, given: Sequence[float] | None) -> Sequence[float]:
         if given is None:
