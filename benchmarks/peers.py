@@ -183,6 +183,8 @@ def run_driver(
     job_dir.mkdir(parents=True, exist_ok=True)
     name = f"{system}-{job['phase']}-{job.get('size', 'add')}"
     job_path, out_path = job_dir / f"{name}.job.json", job_dir / f"{name}.out.json"
+    if job["phase"] == "coldstart":  # the driver measures from this moment: process start
+        job = dict(job, spawned_at=time.time())
     job_path.write_text(json.dumps(job, indent=2))
     out_path.unlink(missing_ok=True)
     if system == "mem0":

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.common import RESULTS_DIR, write_json
+from benchmarks.common import RESULTS_DIR, git_revision, machine, write_json
 
 Row = list[str]
 
@@ -125,11 +127,40 @@ def add_rows(report: dict[str, Any]) -> tuple[Row, list[Row]]:
     return head, rows
 
 
+def coldstart_rows(report: dict[str, Any]) -> tuple[Row, list[Row]]:
+    head = [
+        "system",
+        "memories",
+        "process start → first search answered s",
+        "of which: open s",
+        "of which: first search s",
+        "next search ms",
+        "RSS at end MB",
+    ]
+    rows = []
+    for name, system in report["systems"].items():
+        c = system.get("coldstart")
+        if not c:
+            continue
+        rows.append(
+            [
+                name,
+                f"{c['memories']:,}",
+                f"{c['to_first_search_s']:.2f}",
+                f"{c['open_s']:.2f}",
+                f"{c['first_search_s']:.2f}",
+                _ms(c["second_search_ms"]),
+                _mb(c["memory_end_mb"], "rss_mb"),
+            ]
+        )
+    return head, rows
+
+
 def target_rows(report: dict[str, Any]) -> tuple[Row, list[Row]]:
     head = ["target (memory-core)", "limit", "measured", "verdict"]
     rows = []
     for v in report["verdicts"]:
-        unit = " ms" if v["target"].endswith("_ms") else " /s"
+        unit = {"ms": " ms", "speedup": "×"}.get(v["target"].rsplit("_", 1)[-1], " /s")
         cmp = "≤" if v["target"].endswith("_ms") else "≥"
         where = f" at {v['size']:,}" if v.get("size") else ""
         if v["value"] is None:
@@ -166,6 +197,7 @@ def print_tables(report: dict[str, Any], console: Console | None = None) -> None
         ("Search latency (filtered by one user, limit 10)", search_rows(report)),
         ("memory-core faster than Mem0 by", speedup_rows(report)),
         ("add(infer=False) throughput, embedding included", add_rows(report)),
+        ("Cold start on an existing home", coldstart_rows(report)),
     ):
         if rows:
             print_table(console, title, head, rows)
@@ -186,3 +218,148 @@ def write(name: str, report: dict[str, Any], markdown: str) -> tuple[Path, Path]
     md.write_text(markdown, encoding="utf-8")
     write_json(js, report)
     return md, js
+
+
+# --- REPORT.md: every suite's results in one page ------------------------------------------
+
+#: results stem -> section title, in report order; other ``results/issue*.md`` files follow
+SECTIONS = {
+    "issue2_latency": "Search latency, add throughput, RSS, cold start (suite `latency`)",
+    "issue6_scale": "The 1M point (suite `scale`, `make bench-scale`)",
+    "issue6_locomo": "LOCOMO retrieval (suite `locomo`)",
+    "issue6_locomo_llm": "LOCOMO with an LLM: inferred ingestion (suite `locomo_llm`)",
+    "issue3_llm_cost": "LLM calls and tokens per add (`make bench-llm`)",
+}
+PLOTS = {
+    "latency_vs_size.png": "Search latency against store size",
+    "locomo_recall_by_category.png": "LOCOMO recall by category",
+}
+
+
+def _read_result(stem: str) -> dict[str, Any] | None:
+    path = RESULTS_DIR / f"{stem}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def headline_rows() -> tuple[Row, list[Row]]:
+    """Every figure the README quotes: each target verdict of every suite with results,
+    plus the peer figures the speed-ups are computed from."""
+    head = ["figure", "measured", "target", "verdict", "source (suite, date)"]
+    rows: list[Row] = []
+    for stem in SECTIONS:
+        result = _read_result(stem)
+        if not result:
+            continue
+        source = f"`{stem}`, {result.get('date') or result.get('created', '?')}"
+        load = result.get("load_average_start") or result.get("load_average")
+        if load:  # a loaded machine slows every figure: say so next to it
+            source += f", load {load[0]:.1f}"
+        if result.get("skipped"):
+            rows.append([SECTIONS[stem], "skipped", "", "–", f"{source}: {result['skipped']}"])
+            continue
+        rows += [[*r, source] for r in _verdict_rows(result.get("verdicts") or [])]
+        rows += [[*r, source] for r in _extra_figures(stem, result)]
+    return head, rows
+
+
+def _verdict_rows(verdicts: list[Any]) -> list[list[str]]:
+    """[figure, measured, target, verdict] from each verdict shape: numeric (``value``,
+    ``limit``, ``margin``: latency, scale), preformatted (``measured``, ``limit``: llm_cost)
+    or whole sentences (locomo)."""
+    if verdicts and isinstance(verdicts[0], str):  # sentences (locomo): the verdict is inside
+        return [[v, "", "", ""] for v in verdicts]
+    if verdicts and "value" in verdicts[0]:
+        return [[r[0], r[2], r[1], r[3]] for r in target_rows({"verdicts": verdicts})[1]]
+    word = {True: "**met**", False: "**missed**", None: "–"}
+    return [[v["target"], str(v["measured"]), str(v["limit"]), word[v.get("met")]]
+            for v in verdicts]  # fmt: skip
+
+
+def _extra_figures(stem: str, result: dict[str, Any]) -> list[list[str]]:
+    """Figures without a target that the README quotes (no verdict)."""
+    out: list[list[str]] = []
+    if stem == "issue2_latency":
+        for system, data in result.get("systems", {}).items():
+            r = data.get("search", {}).get("100000")
+            if r:
+                for mode, what in (("precomputed", "vector given"), ("embedded", "embedded")):
+                    s = r["search"][mode]
+                    out.append([f"{system}: search p50 / p95 at 100,000, {what}",
+                                f"{_ms(s['p50_ms'])} / {_ms(s['p95_ms'])} ms", "", ""])  # fmt: skip
+                out.append([f"{system}: RSS after loading 100,000",
+                            f"{_mb(r['memory_after_load_mb'], 'rss_mb')} MB", "", ""])  # fmt: skip
+            c = data.get("coldstart")
+            if c:
+                out.append([f"{system}: cold start to first search, {c['memories']:,} memories",
+                            f"{c['to_first_search_s']:.2f} s", "", ""])  # fmt: skip
+    if stem == "issue6_scale" and result.get("memory-core"):
+        mc, size = result["memory-core"], result["plan"]["size"]
+        s = mc["search"]["embedded"]
+        out.append([f"memory-core: search p50 at {size:,}, query embedded",
+                    f"{_ms(s['p50_ms'])} ms", "", ""])  # fmt: skip
+        rss = _mb(mc["memory_end_mb"], "rss_mb")
+        out.append([f"memory-core: RSS at end, {size:,}", f"{rss} MB", "", ""])
+        out.append([f"memory-core: disk, {size:,}", f"{mc['disk_mb']:,.0f} MB", "", ""])
+        build = f"{mc['load']['seconds'] / 60:.0f} + {mc['optimize']['seconds'] / 60:.0f} min"
+        out.append([f"memory-core: import + HNSW build, {size:,}", build, "", ""])
+        c = result.get("coldstart")
+        if c:
+            out.append([f"memory-core: cold start to first search, {size:,}",
+                        f"{c['to_first_search_s']:.1f} s", "", ""])  # fmt: skip
+    return out
+
+
+def _demote(markdown: str) -> str:
+    """A suite's page inside REPORT.md: its headings one level down, its title dropped."""
+    lines = markdown.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join("#" + line if line.startswith("#") else line for line in lines)
+
+
+def _loads(values: list[float]) -> str:
+    return ", ".join(f"{x:.2f}" for x in values) or "unknown"
+
+
+def write_report(run: dict[str, Any]) -> Path:
+    """``results/REPORT.md`` from every results file present (each section says when it was
+    measured), the plots, and this run's facts (``run``: command, seconds, load, suites)."""
+    from benchmarks import plots
+
+    drawn = {p.name for p in plots.make_all()}
+    m = machine()
+    lines = [
+        "# memory-core benchmarks",
+        "",
+        f"Written by `{run['command']}` on {time.strftime('%Y-%m-%d %H:%M %Z')}: suites run "
+        f"now: {', '.join(run['suites']) or 'none'}; this run took "
+        f"{run['seconds'] / 60:.1f} min. Machine: {m['cpu']}, {m['cores']} cores, "
+        f"{m['memory_gib']} GiB, {m['os']}, Python {m['python']}, revision `{git_revision()}`; "
+        f"load average (1/5/15 min) at start {_loads(run['load_start'])}. Each section below "
+        "is the suite's own report and gives its own date, command and versions; sections not run "
+        "now are from their last run.",
+        "",
+        "## Headline figures",
+        "",
+        "Every figure the README quotes, with its source. A target missed says by how much "
+        "(measured / limit).",
+        "",
+        markdown_table(*headline_rows()),
+        "",
+    ]
+    for name, title in PLOTS.items():
+        if name in drawn or (RESULTS_DIR / name).exists():
+            lines += [f"![{title}]({name})", ""]
+    stems = list(SECTIONS) + sorted(
+        p.stem for p in RESULTS_DIR.glob("issue*.md") if p.stem not in SECTIONS
+    )
+    for stem in stems:
+        md = RESULTS_DIR / f"{stem}.md"
+        if md.exists():
+            title = SECTIONS.get(stem, stem)
+            lines += [f"## {title}", "", _demote(md.read_text(encoding="utf-8")), ""]
+        elif stem in SECTIONS:
+            lines += [f"## {SECTIONS[stem]}", "", "No results yet.", ""]
+    path = RESULTS_DIR / "REPORT.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

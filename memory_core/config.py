@@ -145,14 +145,35 @@ class InferenceConfig(_Section):
 class SearchConfig(_Section):
     """Hybrid retrieval. See :mod:`memory_core.retrieval.fusion` for what each knob does."""
 
+    #: Which candidate lists are fused: ``hybrid`` (dense + BM25), or one alone (to compare).
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     fusion: Literal["weighted", "dbsf", "rrf"] = "weighted"
-    dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    #: BM25 gets ``1 - dense_weight``. 0.3: on LOCOMO, with neighbours in the BM25 text, the
+    #: lexical list is the stronger one (0.5 was best when each list indexed the turn alone).
+    dense_weight: float = Field(default=0.3, ge=0.0, le=1.0)
     candidates: int = Field(default=50, gt=0, le=1000)
     rrf_k: int = Field(default=60, gt=0)
     threshold: float | None = None
     #: Weight of the graph's candidate list (memories linked to the 1-hop neighbourhood of
     #: the entities a query names), beside dense and BM25 whose weights sum to 1.
     graph_weight: float = Field(default=0.3, ge=0.0, le=1.0)
+    #: Weight of the speaker list: candidates said by an actor the query names ("What did
+    #: Ann say about…") are lifted by this much (0 turns it off). See retrieval.query.
+    speaker_weight: float = Field(default=0.3, ge=0.0, le=1.0)
+
+
+class IndexConfig(_Section):
+    """What is embedded and BM25-encoded for a verbatim message (the stored memory stays the
+    message itself). See :mod:`memory_core.pipeline.context`."""
+
+    #: Neighbouring messages of the same ``add()`` call indexed with each message.
+    context_before: int = Field(default=2, ge=0, le=10)
+    context_after: int = Field(default=2, ge=0, le=10)
+    #: Which vectors the neighbours go into: ``bm25`` only (the dense vector is the message
+    #: alone), or ``both``.
+    context_for: Literal["bm25", "both"] = "bm25"
+    #: Put the message's ``valid_from`` date, in words, in front of the indexed text.
+    date_in_text: bool = True
 
 
 class MemoryConfig(BaseSettings):
@@ -167,6 +188,7 @@ class MemoryConfig(BaseSettings):
     graph_store: GraphStoreConfig = Field(default_factory=GraphStoreConfig)
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
+    index: IndexConfig = Field(default_factory=IndexConfig)
     llm: LLMConfig | None = None
     inference: InferenceConfig = Field(default_factory=InferenceConfig)
     history_db_path: Path | None = None

@@ -266,7 +266,7 @@ class AsyncMemory:
     ) -> AddResult:
         drafts = verbatim_drafts(
             parsed, scope, meta, now(), valid_from=epoch_or_none(valid_from, "valid_from"),
-            source=source,
+            source=source, index=self.config.index,
         )  # fmt: skip
         if not infer or self.planner.manager is None:
             return await self.planner.add_verbatim(drafts)

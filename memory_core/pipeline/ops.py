@@ -22,10 +22,16 @@ from memory_core.types import MemoryRecord
 
 @dataclass(frozen=True, slots=True)
 class UpsertOp:
-    """Write a whole record. ``embed_text`` is what the vectors are made from."""
+    """Write a whole record. ``embed_text`` is what the vectors are made from;
+    ``sparse_text``, when set, is what the BM25 vector is made from instead."""
 
     record: MemoryRecord
     embed_text: str
+    sparse_text: str | None = None
+
+    @property
+    def bm25_text(self) -> str:
+        return self.embed_text if self.sparse_text is None else self.sparse_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +105,8 @@ def ops_from_json(text: str) -> list[Op]:
 
 def _op_to_dict(op: Op) -> dict[str, Any]:
     if isinstance(op, UpsertOp):
-        return {"op": "upsert", "record": op.record.model_dump(), "embed_text": op.embed_text}
+        out = {"op": "upsert", "record": op.record.model_dump(), "embed_text": op.embed_text}
+        return out if op.sparse_text is None else {**out, "sparse_text": op.sparse_text}
     if isinstance(op, PatchOp):
         return {"op": "patch", "ids": list(op.ids), "values": op.values}
     if isinstance(op, DeleteOp):
@@ -119,7 +126,8 @@ def _op_to_dict(op: Op) -> dict[str, Any]:
 def _op_from_dict(data: dict[str, Any]) -> Op:
     kind = data["op"]
     if kind == "upsert":
-        return UpsertOp(MemoryRecord.model_validate(data["record"]), data["embed_text"])
+        record = MemoryRecord.model_validate(data["record"])
+        return UpsertOp(record, data["embed_text"], data.get("sparse_text"))
     if kind == "patch":
         return PatchOp(tuple(data["ids"]), data["values"])
     if kind == "delete":

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from memory_core.errors import StoreError
@@ -304,9 +304,7 @@ class Planner:
                     repeats[draft.record.id] = stored
                     break
                 new_id = successor_id(draft.record.id, attempt)
-                candidate = UpsertOp(
-                    draft.record.model_copy(update={"id": new_id}), draft.embed_text
-                )
+                candidate = replace(draft, record=draft.record.model_copy(update={"id": new_id}))
             else:
                 raise StoreError(
                     f"No free id for {draft.record.text[:60]!r} after {MAX_SUCCESSORS} "

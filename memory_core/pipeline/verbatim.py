@@ -16,16 +16,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from memory_core.config import IndexConfig
 from memory_core.ids import memory_id, text_hash
+from memory_core.pipeline.context import dense_and_sparse_texts, speaker_line
 from memory_core.pipeline.normalize import Message
 from memory_core.pipeline.ops import UpsertOp
 from memory_core.types import Kind, MemoryRecord, Scope
 
 SKIPPED_ROLES = frozenset({"system", "developer"})
+_MESSAGE_ONLY = IndexConfig(context_before=0, context_after=0, date_in_text=False)
 
 
 def embed_text_of(text: str, actor_id: str | None) -> str:
-    return f"{actor_id}: {text}" if actor_id else text
+    return speaker_line(text, actor_id)
 
 
 def new_record(
@@ -67,16 +70,19 @@ def verbatim_drafts(
     *,
     valid_from: float | None = None,
     source: Mapping[str, Any] | None = None,
+    index: IndexConfig | None = None,
 ) -> list[UpsertOp]:
-    """One upsert per non-system message; repeats within the batch collapse."""
+    """One upsert per non-system message; repeats within the batch collapse. ``index`` says
+    what is indexed beside the message (neighbours, date); none: the message alone."""
+    kept = [message for message in messages if message.role not in SKIPPED_ROLES]
+    texts = dense_and_sparse_texts(kept, index or _MESSAGE_ONLY, valid_from)
     drafts: dict[str, UpsertOp] = {}
-    for message in messages:
-        if message.role in SKIPPED_ROLES:
-            continue
+    for message, (embed_text, sparse_text) in zip(kept, texts, strict=True):
         record = new_record(
             scope, "message", message.content, stamp=stamp, role=message.role,
             actor_id=message.actor_id, metadata={**metadata, **message.metadata},
             valid_from=valid_from, source=source,
         )  # fmt: skip
-        drafts.setdefault(record.id, UpsertOp(record, embed_text_of(record.text, record.actor_id)))
+        sparse = None if sparse_text == embed_text else sparse_text
+        drafts.setdefault(record.id, UpsertOp(record, embed_text, sparse))
     return list(drafts.values())

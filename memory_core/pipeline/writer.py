@@ -173,7 +173,7 @@ class Writer:
             VectorPoint(
                 op.record.id,
                 vectors[op.record.id],
-                self.bm25.document(op.embed_text),
+                self.bm25.document(op.bm25_text),
                 op.record.to_payload() | {"embed_text": op.embed_text},
             )
             for op in ops

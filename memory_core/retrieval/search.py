@@ -19,6 +19,7 @@ from memory_core.errors import InvalidInputError
 from memory_core.filters import Cond, FilterNode, and_
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.fusion import FUSIONS, Fusion, rrf
+from memory_core.retrieval.query import speaker_list
 from memory_core.stores.vector.base import DENSE, SPARSE, Hit, VectorQuery, VectorStore
 from memory_core.types import MemoryRecord
 
@@ -54,30 +55,48 @@ class Retriever:
         """Fused candidates; ``graph`` (memory id → score) is the graph's candidate list,
         kept to the memories the filter admits."""
         pool = max(self.config.candidates, offset + limit)
-        dense = await self._dense_vector(query, query_vector)
-        queries = [VectorQuery(DENSE, dense, filter, pool)]
-        weights = [self.config.dense_weight]
-        sparse = self.bm25.query(query)
-        if sparse.indices:  # a query of stopwords only has no BM25 terms
-            queries.append(VectorQuery(SPARSE, sparse, filter, pool))
-            weights.append(1.0 - self.config.dense_weight)
-        if graph:  # the same filter (scope, time, kind, caller's) decides what the graph adds
-            linked = and_(filter, Cond("id", "in", tuple(graph)))
-            queries.append(VectorQuery(DENSE, dense, linked, len(graph)))
+        queries, weights = await self._queries(query, filter, pool, query_vector)
+        graph_query = _graph_query(queries, filter, graph)
+        if graph_query is not None:
+            queries.append(graph_query)
             weights.append(self.config.graph_weight)
-        lists = await self.store.query(queries)
+        lists = await self.store.query(queries) if queries else []
         ranked = [_ranked(hits) for hits in lists]
-        if graph:  # ranked by the graph's own scores, not by the vector's
+        if graph is not None and graph_query is not None:  # by the graph's scores
             ranked[-1] = sorted(((doc, graph[doc]) for doc, _ in ranked[-1]), key=_by_score)
+        payloads = {hit.id: hit.payload for hits in lists for hit in hits}
+        if self.config.speaker_weight > 0 and (speakers := speaker_list(query, payloads)):
+            ranked.append(speakers)
+            weights.append(self.config.speaker_weight)
         fused = self._fuse(ranked, weights)
         cutoff = self.config.threshold if threshold is None else threshold
         if cutoff is not None:
             fused = [(doc, score) for doc, score in fused if score >= cutoff]
-        payloads = {hit.id: hit.payload for hits in lists for hit in hits}
         return [
             Scored(MemoryRecord.from_payload(doc, payloads[doc]), round(score, 6))
             for doc, score in fused[offset : offset + limit]
         ]
+
+    async def _queries(
+        self,
+        query: str,
+        filter: FilterNode | None,
+        pool: int,
+        query_vector: Sequence[float] | None,
+    ) -> tuple[list[VectorQuery], list[float]]:
+        """The dense and BM25 store queries ``mode`` asks for, with their fusion weights."""
+        mode, dense_weight = self.config.mode, self.config.dense_weight
+        queries: list[VectorQuery] = []
+        weights: list[float] = []
+        if mode != "bm25":
+            dense = await self._dense_vector(query, query_vector)
+            queries.append(VectorQuery(DENSE, dense, filter, pool))
+            weights.append(dense_weight if mode == "hybrid" else 1.0)
+        sparse = self.bm25.query(query)
+        if mode != "dense" and sparse.indices:  # a query of stopwords only has no BM25 terms
+            queries.append(VectorQuery(SPARSE, sparse, filter, pool))
+            weights.append(1.0 - dense_weight if mode == "hybrid" else 1.0)
+        return queries, weights
 
     async def _dense_vector(self, query: str, given: Sequence[float] | None) -> Sequence[float]:
         if given is None:
@@ -88,6 +107,17 @@ class Retriever:
                 f"{self.embedder.dims}. Embed the query with the same model, or pass none."
             )
         return given
+
+
+def _graph_query(
+    queries: list[VectorQuery], filter: FilterNode | None, graph: Mapping[str, float] | None
+) -> VectorQuery | None:
+    """The graph's candidates, kept to what the read filter (scope, time, kind, caller's)
+    admits: a dense query restricted to their ids. (Not in ``bm25`` mode: no dense vector.)"""
+    if not graph or not queries or queries[0].using != DENSE:
+        return None
+    linked = and_(filter, Cond("id", "in", tuple(graph)))
+    return VectorQuery(DENSE, queries[0].vector, linked, len(graph))
 
 
 def _by_score(item: tuple[str, float]) -> tuple[float, str]:
