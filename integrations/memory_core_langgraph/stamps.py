@@ -80,58 +80,75 @@ class Lineages:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], frozenset[str]] = {}
 
-    def hide_filter(self, run: RunContext | None, saver: BaseCheckpointSaver[Any] | None) -> Any:
-        """The cached hide filter, or a marker that the lineage must be read first."""
-        if run is None or run.checkpoint_id is None or (saver or run.checkpointer) is None:
-            return None
-        visible = self._cache.get((run.thread_id, run.checkpoint_id))
-        return None if visible is None else _hide(run.thread_id, visible)
+    @staticmethod
+    def applies(run: RunContext | None, saver: BaseCheckpointSaver[Any] | None) -> bool:
+        return run is not None and run.checkpoint_id is not None and (
+            saver or run.checkpointer) is not None  # fmt: skip
 
-    def visible(self, run: RunContext | None, source: Mapping[str, Any]) -> bool:
-        """Whether an item with this ``source`` stamp is on ``run``'s branch (in Python, for
-        reads by id)."""
-        if run is None or run.checkpoint_id is None or source.get("thread_id") != run.thread_id:
-            return True
-        visible = self._cache.get((run.thread_id, run.checkpoint_id))
-        return visible is None or source.get("checkpoint_id") in visible
-
-    def needs(self, run: RunContext | None, saver: BaseCheckpointSaver[Any] | None) -> bool:
-        return (
-            run is not None
-            and run.checkpoint_id is not None
-            and (saver or run.checkpointer) is not None
-            and (run.thread_id, run.checkpoint_id) not in self._cache
-        )
-
-    def load(self, run: RunContext, saver: BaseCheckpointSaver[Any] | None) -> None:
-        """Read the thread's checkpoints (sync) and cache the head's lineage."""
+    def load(self, run: RunContext, saver: BaseCheckpointSaver[Any] | None) -> frozenset[str]:
+        """The ids visible from ``run``'s head, reading the thread's checkpoints (sync)."""
+        key = (run.thread_id, run.checkpoint_id or "")
+        if (cached := self._cache.get(key)) is not None:
+            return cached
         chosen = saver or run.checkpointer
-        assert chosen is not None and run.checkpoint_id is not None
-        tuples = chosen.list({"configurable": {"thread_id": run.thread_id, "checkpoint_ns": ""}})
-        self._remember(run, tuples)
+        assert chosen is not None
+        tuples = list(chosen.list(_thread_config(run)))
+        return self._remember(run, tuples)
 
-    async def aload(self, run: RunContext, saver: BaseCheckpointSaver[Any] | None) -> None:
-        """Read the thread's checkpoints (async) and cache the head's lineage."""
+    async def aload(
+        self, run: RunContext, saver: BaseCheckpointSaver[Any] | None
+    ) -> frozenset[str]:
+        """The ids visible from ``run``'s head, reading the thread's checkpoints (async)."""
+        key = (run.thread_id, run.checkpoint_id or "")
+        if (cached := self._cache.get(key)) is not None:
+            return cached
         chosen = saver or run.checkpointer
-        assert chosen is not None and run.checkpoint_id is not None
-        config: RunnableConfig = {"configurable": {"thread_id": run.thread_id, "checkpoint_ns": ""}}
+        assert chosen is not None
+        config = _thread_config(run)
         try:
             tuples = [t async for t in chosen.alist(config)]
         except NotImplementedError:  # a sync-only saver (SqliteSaver): read it off the loop
             tuples = await asyncio.to_thread(lambda: list(chosen.list(config)))
-        self._remember(run, tuples)
+        return self._remember(run, tuples)
 
-    def _remember(self, run: RunContext, tuples: Iterable[CheckpointTuple]) -> None:
+    def _remember(self, run: RunContext, tuples: list[CheckpointTuple]) -> frozenset[str]:
         assert run.checkpoint_id is not None
-        if len(self._cache) >= _CACHE_SIZE:
-            self._cache.clear()
-        self._cache[(run.thread_id, run.checkpoint_id)] = visible_ids(run.checkpoint_id, tuples)
+        visible = visible_ids(run.checkpoint_id, tuples)
+        ids = {t.config["configurable"]["checkpoint_id"] for t in tuples}
+        if run.checkpoint_id in ids:  # a lineage guessed past an unsaved head is not cached
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[(run.thread_id, run.checkpoint_id)] = visible
+        return visible
+
+
+def on_branch(run: RunContext, visible: frozenset[str], source: Mapping[str, Any]) -> bool:
+    """Whether an item with this ``source`` stamp is on ``run``'s branch (for reads by id)."""
+    return source.get("thread_id") != run.thread_id or source.get("checkpoint_id") in visible
+
+
+def hide_filter(run: RunContext, visible: frozenset[str]) -> FilterNode:
+    """Records not on ``run``'s branch are filtered out (other threads' never are)."""
+    return _hide(run.thread_id, visible)
+
+
+def _thread_config(run: RunContext) -> RunnableConfig:
+    return {"configurable": {"thread_id": run.thread_id, "checkpoint_ns": ""}}
 
 
 def visible_ids(head: str, tuples: Iterable[CheckpointTuple]) -> frozenset[str]:
     """Checkpoint ids whose writes are on the branch that ends at ``head`` (see module)."""
     by_id = {t.config["configurable"]["checkpoint_id"]: t for t in tuples}
     visible, current = {head}, head
+    if head not in by_id:
+        # Checkpoints are saved in the background while the next step runs, so the head may
+        # not be stored yet. Ids are time-ordered; the newest stored one before it is where
+        # the loop came from (the steps in between were the loop's own).
+        earlier = [i for i in by_id if i < head]
+        if not earlier:
+            return frozenset(visible)
+        current = max(earlier)
+        visible.add(current)
     while (node := by_id.get(current)) is not None and node.parent_config is not None:
         parent = node.parent_config["configurable"]["checkpoint_id"]
         if (node.metadata or {}).get("source") == "loop":

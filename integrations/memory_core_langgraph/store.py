@@ -71,7 +71,13 @@ from memory_core_langgraph.items import (
     value_filter,
 )
 from memory_core_langgraph.namespaces import DEFAULT_SCOPE, DEFAULT_TEMPLATES, NamespaceMap
-from memory_core_langgraph.stamps import Lineages, RunContext, current_run
+from memory_core_langgraph.stamps import (
+    Lineages,
+    RunContext,
+    current_run,
+    hide_filter,
+    on_branch,
+)
 
 log = logging.getLogger("memory_core")
 T = TypeVar("T")
@@ -231,40 +237,39 @@ class MemoryStore(BaseStore):
     def batch(self, ops: Iterable[Op]) -> list[Result]:
         ops = list(ops)
         run = current_run()  # read here: the loop thread below does not see the caller's context
-        saver = self.checkpointer
-        if (
-            self.hide_abandoned
-            and run is not None
-            and _reads(ops)
-            and self._lineages.needs(run, saver)
-        ):
-            self._lineages.load(run, saver)
-        return self._run_sync(self._batch(ops, run))
+        visible = None
+        if self._hides(run, ops):
+            assert run is not None
+            visible = self._lineages.load(run, self.checkpointer)
+        return self._run_sync(self._batch(ops, run, visible))
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         ops = list(ops)
         run = current_run()
-        saver = self.checkpointer
-        if (
-            self.hide_abandoned
-            and run is not None
-            and _reads(ops)
-            and self._lineages.needs(run, saver)
-        ):
-            await self._lineages.aload(run, saver)
-        return await self._run_async(self._batch(ops, run))
+        visible = None
+        if self._hides(run, ops):
+            assert run is not None
+            visible = await self._lineages.aload(run, self.checkpointer)
+        return await self._run_async(self._batch(ops, run, visible))
+
+    def _hides(self, run: RunContext | None, ops: list[Op]) -> bool:
+        reads = any(isinstance(op, GetOp | SearchOp) for op in ops)
+        return self.hide_abandoned and reads and self._lineages.applies(run, self.checkpointer)
 
     # --- engine calls ------------------------------------------------------------------
 
-    async def _batch(self, ops: list[Op], run: RunContext | None) -> list[Result]:
+    async def _batch(
+        self, ops: list[Op], run: RunContext | None, visible: frozenset[str] | None
+    ) -> list[Result]:
         for op in ops:
             validate_op_namespace(op)
-        hide = self._lineages.hide_filter(run, self.checkpointer) if self.hide_abandoned else None
+        branch = (run, visible) if run is not None and visible is not None else None
+        hide = hide_filter(*branch) if branch is not None else None
         results: list[Result] = [None] * len(ops)
         touches: dict[str, float] = {}
         gets = [(i, op) for i, op in enumerate(ops) if isinstance(op, GetOp)]
         if gets:
-            await self._gets(gets, run if hide is not None else None, results, touches)
+            await self._gets(gets, branch, results, touches)
         for i, op in enumerate(ops):
             if isinstance(op, SearchOp):
                 results[i] = await self._search(op, hide, touches)
@@ -282,14 +287,14 @@ class MemoryStore(BaseStore):
     async def _gets(
         self,
         gets: list[tuple[int, GetOp]],
-        run: RunContext | None,
+        branch: tuple[RunContext, frozenset[str]] | None,
         results: list[Result],
         touches: dict[str, float],
     ) -> None:
         wanted = {i: self._ids_of(op.namespace, op.key) for i, op in gets}
         found = await self.engine.records.get([rid for ids in wanted.values() for rid in ids])
-        if run is not None:  # keep only what this branch may see
-            found = [r for r in found if self._lineages.visible(run, r.source)]
+        if branch is not None:  # keep only what this branch may see
+            found = [r for r in found if on_branch(*branch, r.source)]
         by_id = {r.id: r for r in found}
         for i, op in gets:
             for rid in wanted[i]:
@@ -451,10 +456,6 @@ class MemoryStore(BaseStore):
 
 def _scope_kwargs(scope: Scope) -> dict[str, Any]:
     return {"user_id": scope.user_id, "agent_id": scope.agent_id, "run_id": scope.run_id}
-
-
-def _reads(ops: Sequence[Op]) -> bool:
-    return any(isinstance(op, GetOp | SearchOp) for op in ops)
 
 
 def _matches(condition: MatchCondition, namespace: tuple[str, ...]) -> bool:
