@@ -18,6 +18,9 @@ background thread — and off the hot path its messages not yet handed over go t
 one procedural summary of the run for the agent. Failures are logged and retried
 (``retries``), never raised into the graph; :meth:`flush` / :meth:`aflush` wait for the queue.
 
+With ``forget_threads=True``, deleting a thread also erases its run-scoped memories
+(``run_id == thread_id``, e.g. what a graph wrote to ``("threads", thread_id)``).
+
 The user comes from the run's config: ``configurable[user_id_key]`` (default ``"user_id"``),
 or a ``scope`` function of the config.
 """
@@ -77,6 +80,7 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
         infer: bool = True,
         retries: int = 3,
         max_queue: int = 1000,
+        forget_threads: bool = False,
     ) -> None:
         super().__init__(serde=saver.serde)
         self.saver = saver
@@ -87,6 +91,7 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
         self.messages_key = messages_key
         self.infer = infer
         self.retries = retries
+        self.forget_threads = forget_threads
         self._queue: queue.Queue[str | None] = queue.Queue(maxsize=max_queue)
         self._pending: dict[str, _Job] = {}  # thread -> latest job not yet taken
         self._handed: dict[str, set[str]] = {}  # thread -> message ids already handed over
@@ -186,7 +191,7 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
 
     async def adelete_thread(self, thread_id: str) -> None:
         await self.saver.adelete_thread(thread_id)
-        self._forget(thread_id)
+        await asyncio.to_thread(self._forget, thread_id)
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
         await self.saver.adelete_for_runs(run_ids)
@@ -254,6 +259,8 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
     def _forget(self, thread_id: str) -> None:
         with self._lock:
             self._handed.pop(thread_id, None)
+        if self.forget_threads:  # the thread's run-scoped memories go with it
+            self._run(self._engine().delete_all(run_id=str(thread_id)))
 
     def _work(self) -> None:
         while True:
