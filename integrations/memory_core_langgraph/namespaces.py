@@ -112,6 +112,15 @@ class NamespaceMap:
                 return scope
         return self.default_scope
 
+    def scope_under(self, prefix: Sequence[str]) -> Scope | None:
+        """The scope of every namespace starting with ``prefix``, if they all share one."""
+        for template in self.templates:
+            if (scope := template.match(prefix)) is not None:
+                return scope
+        if prefix and not any(t.compatible(prefix) for t in self.templates):
+            return self.default_scope
+        return None
+
     def namespace_of(self, scope: Scope) -> tuple[str, ...] | None:
         """The canonical namespace of an engine memory with this scope (None: not shown)."""
         for template in self.templates:

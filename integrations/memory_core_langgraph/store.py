@@ -430,9 +430,11 @@ class MemoryStore(BaseStore):
     def _namespace_filter(self, prefix: tuple[str, ...]) -> FilterNode:
         engine = self.namespaces.engine_filter(prefix)
         own = prefix_filter(prefix)
-        if engine is None:
-            return own
-        return Or((own, And((IsEmpty("source.lg_prefixes"), engine))))
+        found = own if engine is None else Or((own, And((IsEmpty("source.lg_prefixes"), engine))))
+        # The scope every match shares, when there is one: an indexed condition the vector
+        # store narrows on first (without it, a search scans the payloads of the collection).
+        scope = self.namespaces.scope_under(prefix)
+        return found if scope is None else And((*_some(scope.filter()), found))
 
     def _touch(self, record: MemoryRecord, refresh: bool, touches: dict[str, float]) -> None:
         ttl = record.source.get("ttl")
@@ -456,6 +458,10 @@ class MemoryStore(BaseStore):
 
 def _scope_kwargs(scope: Scope) -> dict[str, Any]:
     return {"user_id": scope.user_id, "agent_id": scope.agent_id, "run_id": scope.run_id}
+
+
+def _some(node: FilterNode | None) -> tuple[FilterNode, ...]:
+    return () if node is None else (node,)
 
 
 def _matches(condition: MatchCondition, namespace: tuple[str, ...]) -> bool:
