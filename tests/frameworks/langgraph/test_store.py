@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.store.base import InvalidNamespaceError, PutOp
 from memory_core_langgraph import MemoryStore
 
-from memory_core import AsyncMemory, Memory
+from memory_core import AsyncMemory, Memory, MemoryConfig
+from memory_core.embeddings import LocalEmbedder
 from memory_core.errors import InvalidFilterError
 from memory_core.records import keyed_id
+from memory_core.testing import Reply, ScriptedOpenAIServer, chat_completion
 from memory_core.timeutil import now
 
 
@@ -143,3 +147,30 @@ async def test_async_store_over_an_async_engine(async_engine: AsyncMemory) -> No
         assert found["results"][0]["metadata"] == {"content": "Carol flies to Oslo"}
         await asyncio.gather(*(store.aput(("docs",), f"k{i}", {"i": i}) for i in range(5)))
         assert len(await store.asearch(("docs",), limit=10)) == 5
+
+
+def test_opt_in_inference_runs_the_memory_manager(fast_tmp: Path, embedder: LocalEmbedder) -> None:
+    with ScriptedOpenAIServer(embedder=embedder) as server:
+        llm = {"model": "scripted", "base_url": server.base_url, "api_key": "test",
+               "max_retries": 1, "timeout": 5}  # fmt: skip
+        config = MemoryConfig(home=fast_tmp / "llm", llm=llm)
+        with (
+            Memory(config, embedder=embedder) as memory,
+            MemoryStore(memory, infer=[("memories", "*")]) as store,
+        ):
+            fact = {"event": "ADD", "id": None, "text": "Gus is learning Portuguese",
+                    "valid_from": None, "valid_until": None, "entities": ["Gus"]}  # fmt: skip
+            server.script(Reply(chat_completion({"operations": [fact], "relations": []})))
+            chat = [HumanMessage("Olá! I started learning Portuguese last week."),
+                    AIMessage("Parabéns!")]  # fmt: skip
+            store.put(("memories", "gus"), "chat-1", {"messages": chat})
+            assert store.get(("memories", "gus"), "chat-1") is None  # not stored verbatim
+            [item] = store.search(("memories", "gus"))
+            assert (item.value["content"], item.value["kind"]) == (
+                "Gus is learning Portuguese",
+                "fact",
+            )
+            assert len(server.bodies()) == 1
+            plain = {"messages": [{"role": "user", "content": "Olá!"}]}
+            store.put(("docs",), "plain", plain)  # outside `infer`: the value, verbatim
+            assert store.get(("docs",), "plain").value == plain  # type: ignore[union-attr]
