@@ -122,6 +122,8 @@ def test_checkpoint_operations_answer_like_the_wrapped_saver(
         str(saver.get_next_version(None, None)).split(".")[0]
         == str(inner.get_next_version(None, None)).split(".")[0]
     )
+    history = {"config": config, "channels": ["messages"]}
+    assert saver.get_delta_channel_history(**history) == inner.get_delta_channel_history(**history)  # type: ignore[arg-type]
     saver.delete_thread("t3")
     assert saver.get_tuple(config) is None and inner.get_tuple(config) is None
     assert saver.flush(timeout=60)
