@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "suite": "issue5_langgraph_store", "command": args.command_line,
         "date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
         "load_average_start": load_average(), "revision": git_revision(), "plan": p,
-        "results": {}, "systems": {}, "verdicts": [],
+        "results": {},
     }  # fmt: skip
     # Always the 100k dataset (the latency suite's): smaller sizes use its first items and
     # their own cached questions, so nothing is embedded again.
@@ -179,6 +179,7 @@ def render(report: dict[str, Any]) -> str:
             rows.append([name, f"{int(size):,}", str(r["queries"]), f"{r['p50_ms']:.2f}",
                          f"{r['p95_ms']:.2f}", f"{r['mean_ms']:.2f}", f"{r['hit_at_10']:.2f}",
                          overlap, f"{r['load_per_s']:,}"])  # fmt: skip
+    report["tables"] = [("LangGraph store.search, query and filter", head, rows)]
     plan = report["plan"]
     return "\n".join([
         "# LangGraph store.search: MemoryStore vs InMemoryStore (issue 5)", "",

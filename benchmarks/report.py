@@ -157,20 +157,27 @@ def markdown_table(head: Row, rows: list[Row]) -> str:
 
 def print_tables(report: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console(width=None if Console().is_terminal else 150)
+    if "tables" in report:  # a suite that lays out its own tables
+        for title, head, rows in report["tables"]:
+            print_table(console, title, head, rows)
+        return
     for title, (head, rows) in (
         ("Targets", target_rows(report)),
         ("Search latency (filtered by one user, limit 10)", search_rows(report)),
         ("memory-core faster than Mem0 by", speedup_rows(report)),
         ("add(infer=False) throughput, embedding included", add_rows(report)),
     ):
-        if not rows:
-            continue
-        table = Table(title=title, title_justify="left")
-        for k, h in enumerate(head):
-            table.add_column(h, justify="left" if k == 0 else "right")
-        for row in rows:
-            table.add_row(*(cell.replace("**", "") for cell in row))
-        console.print(table)
+        if rows:
+            print_table(console, title, head, rows)
+
+
+def print_table(console: Console, title: str, head: Row, rows: list[Row]) -> None:
+    table = Table(title=title, title_justify="left")
+    for k, h in enumerate(head):
+        table.add_column(h, justify="left" if k == 0 else "right")
+    for row in rows:
+        table.add_row(*(cell.replace("**", "") for cell in row))
+    console.print(table)
 
 
 def write(name: str, report: dict[str, Any], markdown: str) -> tuple[Path, Path]:

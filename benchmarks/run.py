@@ -6,8 +6,10 @@
     uv run --locked python -m benchmarks.run --scale      # adds the 1M point (memory-core)
 
 Each suite writes ``benchmarks/results/<suite>.md`` and ``.json`` and prints rich tables.
-Suites: ``latency`` (issue 2: search latency, add throughput, RSS; memory-core and Mem0);
-``langgraph_store`` (issue 5: LangGraph store.search, MemoryStore vs InMemoryStore).
+Suites: ``latency`` (issue 2: search latency, add throughput, RSS; memory-core and Mem0),
+``graph`` (issue 4: graph write and graph-boosted search at 10k relations, SQLite and
+FalkorDB over Bolt), ``langgraph_store`` (issue 5: LangGraph store.search, MemoryStore vs
+InMemoryStore).
 Benchmarks are never run by the tests.
 """
 
@@ -23,12 +25,13 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import langgraph_store, latency, report
+from benchmarks import graph, langgraph_store, latency, report
 from benchmarks.common import RESULTS_DIR
 
 #: name -> (add_arguments, run, render, results file stem)
 SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., str], str]] = {
     "latency": (latency.add_arguments, latency.run, latency.render, "issue2_latency"),
+    "graph": (graph.add_arguments, graph.run, graph.render, "issue4_graph"),
     "langgraph_store": (
         langgraph_store.add_arguments,
         langgraph_store.run,

@@ -10,7 +10,8 @@
 
 Env vars use the prefix ``MEMORY_CORE_`` and ``__`` for nesting:
 ``MEMORY_CORE_HOME``, ``MEMORY_CORE_MAX_TEXT_LENGTH``, ``MEMORY_CORE_VECTOR_STORE__PROVIDER``,
-``MEMORY_CORE_VECTOR_STORE__URL``, ``MEMORY_CORE_EMBEDDER__PROVIDER``,
+``MEMORY_CORE_VECTOR_STORE__URL``, ``MEMORY_CORE_GRAPH_STORE__URL``,
+``MEMORY_CORE_EMBEDDER__PROVIDER``,
 ``MEMORY_CORE_EMBEDDER__MODEL_DIR``…
 Arguments given in code win over env vars.
 """
@@ -53,6 +54,37 @@ class VectorStoreConfig(_Section):
     location: str | None = None
     timeout: float = 30.0
     hnsw_ef: int | None = None
+
+
+class GraphStoreConfig(_Section):
+    """Where entities and relations live. ``sqlite`` is embedded under ``home``; ``neo4j`` is
+    any Bolt server (Neo4j 5, Memgraph, FalkorDB) at ``url``; ``none`` turns the graph off.
+
+    Relations come from the LLM memory manager (``add(infer=True)``); without an LLM the
+    graph stays empty and costs nothing."""
+
+    provider: Literal["sqlite", "neo4j", "none"] = "sqlite"
+    path: Path | None = None
+    url: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    database: str | None = None
+    #: Seconds to wait for the server before a write or search goes on without the graph.
+    timeout: float = Field(default=5.0, gt=0)
+    #: Cosine similarity of two names' embeddings at or above which they are one entity
+    #: ("NYC" and "New York City": 0.92 with the local model; "Alice" and "Bob": 0.50).
+    entity_threshold: float = Field(default=0.88, ge=0.0, le=1.0)
+    #: Longer entity names are refused (the relation is reported under ``rejected``).
+    max_name_length: int = Field(default=200, gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _needs_url(self) -> GraphStoreConfig:
+        if self.provider == "neo4j" and not self.url:
+            raise ValueError(
+                "graph_store provider 'neo4j' needs url= (e.g. bolt://localhost:7687), and "
+                "username= / password= if the server asks for them."
+            )
+        return self
 
 
 class EmbedderConfig(_Section):
@@ -118,6 +150,9 @@ class SearchConfig(_Section):
     candidates: int = Field(default=50, gt=0, le=1000)
     rrf_k: int = Field(default=60, gt=0)
     threshold: float | None = None
+    #: Weight of the graph's candidate list (memories linked to the 1-hop neighbourhood of
+    #: the entities a query names), beside dense and BM25 whose weights sum to 1.
+    graph_weight: float = Field(default=0.3, ge=0.0, le=1.0)
 
 
 class MemoryConfig(BaseSettings):
@@ -129,6 +164,7 @@ class MemoryConfig(BaseSettings):
 
     home: Path = Field(default_factory=_default_home)
     vector_store: VectorStoreConfig = Field(default_factory=VectorStoreConfig)
+    graph_store: GraphStoreConfig = Field(default_factory=GraphStoreConfig)
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
     llm: LLMConfig | None = None

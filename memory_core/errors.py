@@ -136,6 +136,14 @@ class StoreError(MemoryCoreError):
     """A backend (vector store, graph store, history) failed."""
 
 
+class GraphUnavailableError(StoreError):
+    """The graph backend cannot be reached (a Bolt server down, a connection refused).
+
+    The engine never raises it from ``add`` or ``search``: they go on over the vector path,
+    say ``"graph": {"status": "skipped", ...}`` in their result, and the graph writes wait
+    in the journal until the backend is back."""
+
+
 class EmbeddingError(MemoryCoreError):
     """The embedder failed or is not available."""
 

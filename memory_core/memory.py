@@ -26,25 +26,37 @@ from memory_core.checks import TimeArg, check_metadata, check_page, epoch_or_non
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
 from memory_core.embeddings.factory import create_embedder
-from memory_core.errors import ClosedError, InvalidInputError, LLMError, MemoryNotFoundError
+from memory_core.errors import (
+    ClosedError,
+    ConfigError,
+    GraphUnavailableError,
+    InvalidInputError,
+    LLMError,
+    MemoryNotFoundError,
+)
 from memory_core.filters import Cond, IsEmpty
 from memory_core.home import Home
 from memory_core.ids import text_hash
 from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
+from memory_core.pipeline.entities import EntityIndex
+from memory_core.pipeline.graph import GraphPlanner
+from memory_core.pipeline.importing import parse_record, write_batch
 from memory_core.pipeline.infer import MemoryManager
 from memory_core.pipeline.normalize import Message, normalize_messages
-from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, UpsertOp
+from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, GraphForgetOp, Op, UpsertOp
 from memory_core.pipeline.planner import Planner, history_row
 from memory_core.pipeline.procedural import summarize_with_llm, summarize_without_llm
 from memory_core.pipeline.verbatim import embed_text_of, verbatim_drafts
 from memory_core.pipeline.vision import describe_images
-from memory_core.pipeline.writer import Writer
+from memory_core.pipeline.writer import GraphSide, Writer
 from memory_core.records import Records
 from memory_core.retrieval.bm25 import Bm25Encoder
+from memory_core.retrieval.graph import GraphRecaller
 from memory_core.retrieval.search import Retriever
 from memory_core.scoping import KINDS, TimeView, read_filter
-from memory_core.stores.factory import create_vector_store
+from memory_core.stores.factory import create_graph_store, create_vector_store
+from memory_core.stores.graph.base import group_relations
 from memory_core.stores.history import HistoryStore, Purge
 from memory_core.stores.vector.base import Hit, VectorStore
 from memory_core.timeutil import now
@@ -129,18 +141,40 @@ class AsyncMemory:
                 undo.push_async_callback(self.store.close)
             await self.store.open(await self.embedder.ensure_dims())
             bm25 = Bm25Encoder()
-            self.writer = Writer(self.history_store, self.store, self.embedder, bm25)
+            self.graph = await self._open_graph(undo, bm25)
+            self.writer = Writer(self.history_store, self.store, self.embedder, bm25, self.graph)
             self.retriever = Retriever(self.store, self.embedder, bm25, self.config.search)
+            self.graph_recaller = GraphRecaller(self.graph) if self.graph else None
             self.llm = self._given_llm or (
                 create_llm(self.config.llm) if self.config.llm is not None else None
             )
             manager = MemoryManager(self.llm, self.retriever, self.config.inference) if (
                 self.llm is not None) else None  # fmt: skip
-            self.planner = Planner(self.writer, manager)
+            graph_planner = GraphPlanner(
+                self.graph.index, max_name_length=self.config.graph_store.max_name_length
+            ) if self.graph else None  # fmt: skip
+            self.planner = Planner(self.writer, manager, graph_planner)
             replayed = await self.writer.replay()
             if replayed:
-                log.warning("memory-core: replayed %s unfinished write(s) after a crash", replayed)
+                log.warning("memory-core: applied %s unfinished write(s)", replayed)
             undo.pop_all()  # opened: from here on close() owns everything
+
+    async def _open_graph(self, undo: AsyncExitStack, bm25: Bm25Encoder) -> GraphSide | None:
+        """The graph store and the entity collection, or ``None`` when the graph is off. A
+        graph server that is down is not an error: the engine works without it meanwhile."""
+        graph = create_graph_store(self.config.graph_store, self.config.home)
+        if graph is None:
+            return None
+        entities = create_vector_store(self.config.vector_store, self.config.home, entities=True)
+        undo.push_async_callback(entities.close)
+        await entities.open(self.embedder.dims)
+        undo.push_async_callback(graph.close)
+        try:
+            await graph.open()
+        except GraphUnavailableError as exc:
+            log.warning("memory-core: graph store unavailable, going on without it: %s", exc)
+        index = EntityIndex(entities, self.embedder, bm25, self.config.graph_store.entity_threshold)
+        return GraphSide(graph, index)
 
     async def close(self) -> None:
         """Flush and release the stores and the home lock. Safe to call twice."""
@@ -151,6 +185,9 @@ class AsyncMemory:
             # Close what this engine built; a store or embedder passed in is the caller's.
             if self._given_store is None:
                 await self.store.close()
+            if self.graph is not None:
+                await self.graph.index.store.close()
+                await self.graph.store.close()
             await self.history_store.close()
             if self._given_embedder is None:
                 await self.embedder.close()
@@ -322,12 +359,39 @@ class AsyncMemory:
             raise InvalidInputError("search() needs a non-empty query string.")
         check_page(limit, offset)
         scope = Scope(user_id, agent_id, run_id).require("search")
-        flt = read_filter(scope, filters, TimeView.of(as_of, include_expired), kind)
+        view = TimeView.of(as_of, include_expired)
+        flt = read_filter(scope, filters, view, kind)
+        recall = await self.graph_recaller.recall(query, scope, view) if (
+            self.graph_recaller) else None  # fmt: skip
         scored = await self.retriever.search(
             query, flt, limit=limit, offset=offset, threshold=threshold,
-            query_vector=query_vector,
+            query_vector=query_vector, graph=recall.scores if recall else None,
         )  # fmt: skip
-        return {"results": [s.record.to_item(s.score) for s in scored]}
+        result: SearchResult = {"results": [s.record.to_item(s.score) for s in scored]}
+        if recall is not None:
+            result["relations"] = recall.relations
+            if recall.skipped:
+                result["graph"] = {"status": "skipped", "reason": recall.skipped}
+        return result
+
+    async def relations(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        as_of: TimeArg = None,
+        include_expired: bool = False,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        """A scope's relations (current ones unless ``as_of`` / ``include_expired``)."""
+        await self._ready()
+        check_page(limit, 0)
+        scope = Scope(user_id, agent_id, run_id).require("relations")
+        if self.graph is None:
+            raise ConfigError("The graph is off (graph_store provider 'none'): no relations.")
+        view = TimeView.of(as_of, include_expired)
+        return group_relations(await self.graph.store.edges(scope.ids(), view, limit=limit))
 
     async def get(self, memory_id: str) -> MemoryItem:
         """One memory by id, current or not. Raises :class:`MemoryNotFoundError`."""
@@ -423,12 +487,16 @@ class AsyncMemory:
         await self._ready()
         async with self.writer.lock:
             record = await self._record(memory_id)
-            await self.writer.commit(
-                [DeleteOp((memory_id,))],
-                [history_row(record, "DELETE", None, None)],
-                [Purge(memory_ids=(memory_id,))],
+            ops: list[Op] = [DeleteOp((memory_id,))]
+            if self.graph is not None:  # its relations, and entities left without any
+                ops.append(GraphForgetOp((memory_id,)))
+            skipped = await self.writer.commit(
+                ops, [history_row(record, "DELETE", None, None)], [Purge(memory_ids=(memory_id,))]
             )
-        return {"id": memory_id, "message": "Memory deleted successfully!"}
+        result = {"id": memory_id, "message": "Memory deleted successfully!"}
+        if skipped:
+            result["graph"] = f"skipped, erased when the graph is back: {skipped}"
+        return result
 
     async def delete_all(
         self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
@@ -438,8 +506,10 @@ class AsyncMemory:
         scope = Scope(user_id, agent_id, run_id).require("delete_all")
         async with self.writer.lock:
             count = await self.store.count(scope.filter())
-            await self.writer.commit([DeleteScopeOp(scope.ids())], [], [Purge(scope=scope.ids())])
-        return {"message": f"Deleted {count} memories.", "deleted": count}
+            skipped = await self.writer.commit(
+                [DeleteScopeOp(scope.ids())], [], [Purge(scope=scope.ids())]
+            )
+        return _with_graph({"message": f"Deleted {count} memories.", "deleted": count}, skipped)
 
     async def reset(
         self,
@@ -464,10 +534,10 @@ class AsyncMemory:
             count = await self.store.count(scope.filter())
             ids = None if everything else scope.ids()
             purge = Purge(scope=ids or {}, drop_rows=True)
-            await self.writer.commit([DeleteScopeOp(ids)], [], [purge])
-            if everything:
+            skipped = await self.writer.commit([DeleteScopeOp(ids)], [], [purge])
+            if everything and not skipped:  # else the graph's deferred wipe must stay journaled
                 await self.history_store.clear_all()
-        return {"message": f"Reset {count} memories.", "deleted": count}
+        return _with_graph({"message": f"Reset {count} memories.", "deleted": count}, skipped)
 
     # --- bulk ----------------------------------------------------------------------------
 
@@ -479,11 +549,11 @@ class AsyncMemory:
         count = 0
         batch: list[tuple[MemoryRecord, Sequence[float] | None]] = []
         for raw in records:
-            batch.append(self._import_item(raw))
+            batch.append(parse_record(raw, self.config.max_text_length))
             if len(batch) >= _PAGE:
-                count += await self._import_batch(batch)
+                count += await write_batch(self.writer, self.embedder.dims, batch)
                 batch = []
-        return count + await self._import_batch(batch)
+        return count + await write_batch(self.writer, self.embedder.dims, batch)
 
     async def export_records(
         self,
@@ -518,6 +588,7 @@ class AsyncMemory:
             "memories": await self.store.count(None),
             "current": await self.store.count(IsEmpty("expired_at")),
             "by_kind": by_kind,
+            "graph_store": self.graph.store.name if self.graph else None,
             **await self.history_store.counts(),
         }
 
@@ -532,41 +603,8 @@ class AsyncMemory:
             raise MemoryNotFoundError(memory_id)
         return MemoryRecord.from_payload(hits[0].id, hits[0].payload)
 
-    def _import_item(
-        self, raw: Mapping[str, Any] | MemoryRecord
-    ) -> tuple[MemoryRecord, Sequence[float] | None]:
-        data = raw.model_dump() if isinstance(raw, MemoryRecord) else dict(raw)
-        vector = data.pop("vector", None)
-        data.pop("embed_text", None)
-        try:
-            record = MemoryRecord.model_validate(data)
-        except ValueError as exc:
-            raise InvalidInputError(f"Cannot import record {data.get('id')!r}: {exc}") from exc
-        record.scope.require("import")
-        if not is_uuid(record.id):
-            raise InvalidInputError(f"Imported record id {record.id!r} is not a UUID.")
-        normalize_messages(record.text, max_length=self.config.max_text_length)
-        return record, vector
 
-    async def _import_batch(self, batch: list[tuple[MemoryRecord, Sequence[float] | None]]) -> int:
-        """Write a batch of imported records; ones already stored exactly as given are skipped,
-        so importing the same file twice changes nothing."""
-        if not batch:
-            return 0
-        for record, vec in batch:
-            if vec is not None and len(vec) != self.embedder.dims:
-                raise InvalidInputError(
-                    f"Record {record.id} has a {len(vec)}-d vector; this store uses "
-                    f"{self.embedder.dims}-d. Drop 'vector' to re-embed."
-                )
-        async with self.writer.lock:
-            stored = {h.id: MemoryRecord.from_payload(h.id, h.payload)
-                      for h in await self.store.retrieve([rec.id for rec, _ in batch])}  # fmt: skip
-            todo = [(rec, vec) for rec, vec in batch if stored.get(rec.id) != rec]
-            ops = [UpsertOp(rec, embed_text_of(rec.text, rec.actor_id)) for rec, _ in todo]
-            given = {rec.id: vec for rec, vec in todo if vec is not None}
-            missing = [op for op in ops if op.record.id not in given]
-            vectors = {**await self.writer.embed(missing), **given}
-            rows = [history_row(op.record, "ADD", None, op.record.text) for op in ops]
-            await self.writer.commit(list(ops), rows, vectors=vectors)
-        return len(ops)
+def _with_graph(result: dict[str, Any], skipped: str | None) -> dict[str, Any]:
+    if skipped:
+        result["graph"] = {"status": "skipped", "reason": skipped}
+    return result

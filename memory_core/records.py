@@ -35,7 +35,7 @@ from memory_core.errors import InvalidInputError
 from memory_core.filters import Cond, FilterNode, IsEmpty, and_
 from memory_core.ids import ID_NAMESPACE, text_hash
 from memory_core.pipeline.normalize import normalize_messages
-from memory_core.pipeline.ops import DeleteOp, Op, PatchOp, UpsertOp
+from memory_core.pipeline.ops import DeleteOp, GraphForgetOp, Op, PatchOp, UpsertOp
 from memory_core.pipeline.planner import history_row
 from memory_core.retrieval.search import Scored
 from memory_core.scoping import live_filter
@@ -111,7 +111,7 @@ class Records:
             rows = [_row(o.record, old.get(o.record.id)) for o in ops]
             gone = tuple(i for i in delete if i in old)
             rows += [history_row(old[i], "DELETE", None, None) for i in gone]
-            all_ops: list[Op] = [*ops, DeleteOp(gone)] if gone else list(ops)
+            all_ops: list[Op] = [*ops, *self._erase(gone)] if gone else list(ops)
             purges = [Purge(memory_ids=gone)] if gone else []
             await engine.writer.commit(all_ops, rows, purges, vectors=vectors)
 
@@ -180,12 +180,18 @@ class Records:
                 records = [MemoryRecord.from_payload(h.id, h.payload) for h in page]
                 ids = tuple(r.id for r in records)
                 rows = [history_row(r, "DELETE", None, None) for r in records]
-                await engine.writer.commit([DeleteOp(ids)], rows, [Purge(memory_ids=ids)])
+                await engine.writer.commit(self._erase(ids), rows, [Purge(memory_ids=ids)])
                 erased += len(ids)
 
     async def sweep(self) -> int:
         """Erase the records whose ``expires_at`` has passed; returns how many."""
         return await self.delete_where(Cond("expires_at", "lte", now()))
+
+    def _erase(self, ids: tuple[str, ...]) -> list[Op]:
+        ops: list[Op] = [DeleteOp(ids)]
+        if self._engine.graph is not None:  # their relations, and entities left without any
+            ops.append(GraphForgetOp(ids))
+        return ops
 
     def _check(self, write: RecordWrite) -> None:
         record = write.record

@@ -115,6 +115,9 @@ class Memory:
     def search(self, query: str, **kwargs: Any) -> SearchResult:
         return self._loop.run(self.engine.search(query, **kwargs))
 
+    def relations(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._loop.run(self.engine.relations(**kwargs))
+
     def get(self, memory_id: str) -> MemoryItem:
         return self._loop.run(self.engine.get(memory_id))
 

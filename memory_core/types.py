@@ -179,11 +179,17 @@ class AddResult(TypedDict):
     rejected: NotRequired[list[str]]
     #: Set when the LLM failed and the messages were stored verbatim instead.
     fallback: NotRequired[dict[str, str]]
+    #: Set when the graph store was down: ``{"status": "skipped", "reason": ...}``; its
+    #: writes wait in the journal and are applied once it is back.
+    graph: NotRequired[dict[str, str]]
 
 
 class SearchResult(TypedDict):
     results: list[MemoryItem]
+    #: With a graph: the relations around the entities the query names.
     relations: NotRequired[list[dict[str, Any]]]
+    #: Set when the graph store was down and search went on without it.
+    graph: NotRequired[dict[str, str]]
 
 
 class ListResult(TypedDict):

@@ -16,6 +16,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from memory_core import Memory, MemoryConfig
 from memory_core.embeddings import LocalEmbedder
+from memory_core.testing.falkordb import FalkorDBServer
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,11 @@ def home(fast_tmp: Path) -> Path:
 def memory(home: Path, embedder: LocalEmbedder) -> Iterator[Memory]:
     with Memory(MemoryConfig(home=home), embedder=embedder) as mem:
         yield mem
+
+
+@pytest.fixture(scope="session")
+def falkordb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FalkorDBServer]:
+    """A real FalkorDB (Bolt) server on 127.0.0.1, one per test session; a test that stops it
+    must start it again (``falkordb.start()``)."""
+    with FalkorDBServer(tmp_path_factory.mktemp("falkordb")) as server:
+        yield server

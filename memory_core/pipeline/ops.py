@@ -12,9 +12,11 @@ missing points are no-ops.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeAlias
 
+from memory_core.pipeline.entities import Alias
+from memory_core.stores.graph.base import Edge, Entity
 from memory_core.types import MemoryRecord
 
 
@@ -46,7 +48,37 @@ class DeleteScopeOp:
     scope: dict[str, str] | None
 
 
-Op: TypeAlias = UpsertOp | PatchOp | DeleteOp | DeleteScopeOp
+@dataclass(frozen=True, slots=True)
+class GraphMergeOp:
+    """Write entities and relations to the graph, and new entity names to the entity
+    collection (their vectors are re-made from the names on replay)."""
+
+    entities: tuple[Entity, ...]
+    edges: tuple[Edge, ...]
+    aliases: tuple[Alias, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GraphCloseOp:
+    """Close the relations asserted by memories that were superseded or invalidated."""
+
+    memory_ids: tuple[str, ...]
+    expired_at: float
+    valid_until: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GraphForgetOp:
+    """Erase the relations of erased memories, and the entities left without any."""
+
+    memory_ids: tuple[str, ...]
+
+
+Op: TypeAlias = (
+    UpsertOp | PatchOp | DeleteOp | DeleteScopeOp | GraphMergeOp | GraphCloseOp | GraphForgetOp
+)
+#: Ops with work on the graph side (a scope delete has work on both sides).
+GRAPH_OPS = (GraphMergeOp, GraphCloseOp, GraphForgetOp, DeleteScopeOp)
 
 
 def op_to_json(op: Op) -> str:
@@ -72,6 +104,15 @@ def _op_to_dict(op: Op) -> dict[str, Any]:
         return {"op": "patch", "ids": list(op.ids), "values": op.values}
     if isinstance(op, DeleteOp):
         return {"op": "delete", "ids": list(op.ids)}
+    if isinstance(op, GraphMergeOp):
+        return {"op": "graph_merge", "entities": [asdict(e) for e in op.entities],
+                "edges": [asdict(e) for e in op.edges],
+                "aliases": [asdict(a) for a in op.aliases]}  # fmt: skip
+    if isinstance(op, GraphCloseOp):
+        return {"op": "graph_close", "memory_ids": list(op.memory_ids),
+                "expired_at": op.expired_at, "valid_until": op.valid_until}  # fmt: skip
+    if isinstance(op, GraphForgetOp):
+        return {"op": "graph_forget", "memory_ids": list(op.memory_ids)}
     return {"op": "delete_scope", "scope": op.scope}
 
 
@@ -85,4 +126,14 @@ def _op_from_dict(data: dict[str, Any]) -> Op:
         return DeleteOp(tuple(data["ids"]))
     if kind == "delete_scope":
         return DeleteScopeOp(data["scope"])
+    if kind == "graph_merge":
+        return GraphMergeOp(
+            tuple(Entity(**e) for e in data["entities"]),
+            tuple(Edge(**e) for e in data["edges"]),
+            tuple(Alias(**a) for a in data["aliases"]),
+        )
+    if kind == "graph_close":
+        return GraphCloseOp(tuple(data["memory_ids"]), data["expired_at"], data["valid_until"])
+    if kind == "graph_forget":
+        return GraphForgetOp(tuple(data["memory_ids"]))
     raise ValueError(f"unknown journal op {kind!r}")

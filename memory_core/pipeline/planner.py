@@ -21,12 +21,14 @@ from typing import Any
 from memory_core.errors import StoreError
 from memory_core.filters import Cond, and_
 from memory_core.ids import normalize_text, successor_id, text_hash
+from memory_core.pipeline.graph import GraphPlan, GraphPlanner
 from memory_core.pipeline.infer import Decided, MemoryManager
 from memory_core.pipeline.normalize import Message
-from memory_core.pipeline.ops import Op, PatchOp, UpsertOp
+from memory_core.pipeline.ops import GraphCloseOp, Op, PatchOp, UpsertOp
 from memory_core.pipeline.temporal import closing_patch, invalidate, supersede
 from memory_core.pipeline.verbatim import new_record
 from memory_core.pipeline.writer import Writer
+from memory_core.prompts.memory_manager import Relation
 from memory_core.prompts.procedural import ProceduralSummary, render
 from memory_core.scoping import TimeView, exact_scope_filter
 from memory_core.stores.history import HistoryRow
@@ -49,10 +51,13 @@ class _Planned:
 
 
 class Planner:
-    def __init__(self, writer: Writer, manager: MemoryManager | None) -> None:
+    def __init__(
+        self, writer: Writer, manager: MemoryManager | None, graph: GraphPlanner | None = None
+    ) -> None:
         self.writer = writer
         self.store = writer.store
         self.manager = manager
+        self.graph = graph
 
     # --- verbatim ------------------------------------------------------------------------
 
@@ -100,15 +105,20 @@ class Planner:
             for item in planned:
                 if (event := self._apply(item, placed, repeats, ops, rows)) is not None:
                     events.append(event)
+            graph_ops, graph = await self._graph_ops(
+                planned, placed, repeats, decision.relations, scope, stamp, source
+            )
             moved = {op.record.id: vectors[draft_id] for draft_id, op in placed.items()}
-            await self.writer.commit(ops, rows, vectors=moved)
+            skipped = await self.writer.commit(ops + graph_ops, rows, vectors=moved | graph.vectors)
         result: AddResult = {
             "results": events,
             "relations": [r.model_dump() for r in decision.relations],
             "usage": decision.usage.as_dict(),
         }
-        if decision.rejected:
-            result["rejected"] = decision.rejected
+        if decision.rejected or graph.rejected:
+            result["rejected"] = decision.rejected + graph.rejected
+        if skipped:
+            result["graph"] = {"status": "skipped", "reason": skipped}
         return result
 
     @staticmethod
@@ -138,6 +148,37 @@ class Planner:
                 decided, close=invalidate(target, stamp=stamp, valid_until=decided.valid_until)
             )
         return _Planned(decided)  # NONE
+
+    async def _graph_ops(
+        self,
+        planned: list[_Planned],
+        placed: dict[str, UpsertOp],
+        repeats: dict[str, MemoryRecord],
+        relations: list[Relation],
+        scope: Scope,
+        stamp: float,
+        source: Mapping[str, Any] | None,
+    ) -> tuple[list[Op], GraphPlan]:
+        """Close the relations of memories this add closes; add the relations it names,
+        linked to the facts it wrote or confirmed."""
+        if self.graph is None:
+            return [], GraphPlan()
+        ops: list[Op] = []
+        facts: list[MemoryRecord] = []
+        for item in planned:
+            target = item.decided.target
+            if item.close is not None and target is not None:
+                values = item.close.values
+                ops.append(
+                    GraphCloseOp((target.id,), values["expired_at"], values.get("valid_until"))
+                )
+            if item.draft is not None:
+                draft_id = item.draft.record.id
+                facts.append(placed[draft_id].record if draft_id in placed else repeats[draft_id])
+            elif item.decided.event == "NONE" and target is not None:
+                facts.append(target)
+        plan = await self.graph.plan(relations, facts, scope, stamp=stamp, origin=source)
+        return ops + ([plan.op] if plan.op else []), plan
 
     async def _still_current(self, planned: list[_Planned], rejected: list[str]) -> list[_Planned]:
         """Drop operations whose target stopped being current while the LLM was thinking."""

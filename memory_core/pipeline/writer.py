@@ -2,13 +2,19 @@
 
     >>> # Used by AsyncMemory; a write is always:
     >>> #   async with writer.lock:            # plan against a stable view
-    >>> #       await writer.commit(ops, history_rows, purges, vectors)
+    >>> #       status = await writer.commit(ops, history_rows, purges, vectors)
 
 ``commit`` writes history rows, purges and the journal entry in one SQLite transaction,
-*then* applies the ops to the vector store, *then* marks the entry done. A crash anywhere
-leaves either nothing (before the transaction) or a pending entry that ``replay`` applies
-when the engine next opens — so no vector ever exists without its history row, and every
-``add`` that returned is in the store. Every op is idempotent, so replaying twice is safe.
+*then* applies the ops to the vector store, *then* to the graph, *then* marks the entry
+done. A crash anywhere leaves either nothing (before the transaction) or a pending entry that
+``replay`` applies when the engine next opens — so no vector ever exists without its history
+row, and every ``add`` that returned is in the store. Every op is idempotent, so replaying
+twice is safe.
+
+The graph side may be a server that is down. Then the vector side is applied as usual, the
+graph ops wait in a journal entry of their own (the *graph backlog*), ``commit`` returns why
+the graph was skipped, and the backlog is applied — in order, before anything newer — by the
+next write that reaches the graph, or when the engine next opens.
 """
 
 from __future__ import annotations
@@ -16,10 +22,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from memory_core.embeddings.base import Embedder
-from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, Op, PatchOp, UpsertOp
+from memory_core.errors import StoreError
+from memory_core.filters import Cond
+from memory_core.pipeline.entities import EntityIndex
+from memory_core.pipeline.ops import (
+    GRAPH_OPS,
+    DeleteOp,
+    DeleteScopeOp,
+    GraphCloseOp,
+    GraphForgetOp,
+    GraphMergeOp,
+    Op,
+    PatchOp,
+    UpsertOp,
+)
 from memory_core.retrieval.bm25 import Bm25Encoder
+from memory_core.stores.graph.base import GraphStore
 from memory_core.stores.history import HistoryRow, HistoryStore, Purge
 from memory_core.stores.vector.base import VectorPoint, VectorStore
 from memory_core.types import Scope
@@ -27,17 +48,35 @@ from memory_core.types import Scope
 log = logging.getLogger("memory_core")
 
 
+@dataclass(slots=True)
+class GraphSide:
+    """The graph store and the entity collection (entity names, for resolution)."""
+
+    store: GraphStore
+    index: EntityIndex
+
+
 class Writer:
     def __init__(
-        self, history: HistoryStore, store: VectorStore, embedder: Embedder, bm25: Bm25Encoder
+        self,
+        history: HistoryStore,
+        store: VectorStore,
+        embedder: Embedder,
+        bm25: Bm25Encoder,
+        graph: GraphSide | None = None,
     ) -> None:
         self.history = history
         self.store = store
         self.embedder = embedder
         self.bm25 = bm25
+        self.graph = graph
         #: Held while planning and committing, so concurrent identical writes see each
         #: other (32 racing identical adds make one memory).
         self.lock = asyncio.Lock()
+        #: Journal entries holding graph ops that could not be applied yet.
+        self.graph_backlog = 0
+        self._graph_error = ""  # the last reason the graph was skipped
+        self._replaying = False
 
     async def embed(self, ops: Sequence[Op]) -> dict[str, list[float]]:
         """Dense vectors for the upserts, keyed by record id (done before taking the lock)."""
@@ -53,25 +92,46 @@ class Writer:
         rows: list[HistoryRow],
         purges: list[Purge] | None = None,
         vectors: Mapping[str, Sequence[float]] | None = None,
-    ) -> None:
-        """Journal then apply ``ops``. The caller holds :attr:`lock`."""
+    ) -> str | None:
+        """Journal then apply ``ops``; returns why the graph was skipped, if it was. The
+        caller holds :attr:`lock`."""
         if not ops and not rows and not purges:
-            return
+            return None
         entry = await self.history.begin(ops, rows, purges)
-        await self.apply(ops, vectors or {})
+        skipped = await self.apply(ops, vectors or {})
         await self.history.finish(entry)
+        return skipped
 
     async def replay(self) -> int:
-        """Apply unfinished journal entries (after a crash); returns how many."""
+        """Apply unfinished journal entries (after a crash, or the graph backlog); returns
+        how many. Once the graph fails, the remaining graph ops are deferred, not retried."""
         pending = await self.history.pending()
-        for entry, ops in pending:
-            log.info("memory-core: replaying journal entry %s (%s ops)", entry, len(ops))
-            await self.apply(ops, {})
-            await self.history.finish(entry)
+        self.graph_backlog = 0
+        self._replaying = True
+        try:
+            for entry, ops in pending:
+                log.info("memory-core: replaying journal entry %s (%s ops)", entry, len(ops))
+                await self.apply(ops, {})
+                await self.history.finish(entry)
+        finally:
+            self._replaying = False
         return len(pending)
 
-    async def apply(self, ops: Sequence[Op], vectors: Mapping[str, Sequence[float]]) -> None:
-        """Apply ops in order, batching consecutive upserts into one store call."""
+    async def apply(self, ops: Sequence[Op], vectors: Mapping[str, Sequence[float]]) -> str | None:
+        """Apply the vector side of ``ops``, then the graph side; returns why the graph side
+        was deferred, if it was."""
+        await self._apply_vector_side(ops, vectors)
+        graph_ops: list[Op] = [op for op in ops if isinstance(op, GRAPH_OPS)]
+        if self.graph is None or not graph_ops:
+            return None
+        return await self._apply_graph_side(graph_ops)
+
+    # --- vector side ---------------------------------------------------------------------
+
+    async def _apply_vector_side(
+        self, ops: Sequence[Op], vectors: Mapping[str, Sequence[float]]
+    ) -> None:
+        """Ops in order, consecutive upserts batched into one store call."""
         batch: list[UpsertOp] = []
         for op in ops:
             if isinstance(op, UpsertOp):
@@ -79,10 +139,10 @@ class Writer:
                 continue
             await self._upsert(batch, vectors)
             batch = []
-            await self._apply_one(op)
+            await self._apply_one(op, vectors)
         await self._upsert(batch, vectors)
 
-    async def _apply_one(self, op: Op) -> None:
+    async def _apply_one(self, op: Op, vectors: Mapping[str, Sequence[float]]) -> None:
         if isinstance(op, PatchOp):
             await self.store.set_payload(op.ids, op.values)
         elif isinstance(op, DeleteOp):
@@ -90,6 +150,17 @@ class Writer:
         elif isinstance(op, DeleteScopeOp):
             scope_filter = None if op.scope is None else Scope(**op.scope).filter()
             await self.store.delete_where(scope_filter)
+            if self.graph is not None:
+                await self.graph.index.store.delete_where(scope_filter)
+        elif isinstance(op, GraphMergeOp) and self.graph is not None and op.aliases:
+            # Entity names live beside the memories, so they are written even when the graph
+            # server is down (and again, harmlessly, when its backlog is applied).
+            index = self.graph.index
+            missing = [a for a in op.aliases if a.id not in vectors]
+            fresh = await self.embedder.embed_documents([a.name for a in missing])
+            given = {a.id: list(vectors[a.id]) for a in op.aliases if a.id in vectors}
+            made = {a.id: v for a, v in zip(missing, fresh, strict=True)}
+            await index.store.upsert(index.points(op.aliases, {**given, **made}))
 
     async def _upsert(self, ops: list[UpsertOp], vectors: Mapping[str, Sequence[float]]) -> None:
         if not ops:
@@ -108,3 +179,35 @@ class Writer:
             for op in ops
         ]
         await self.store.upsert(points)
+
+    # --- graph side ----------------------------------------------------------------------
+
+    async def _apply_graph_side(self, ops: list[Op]) -> str | None:
+        if self.graph_backlog and not self._replaying:
+            await self.replay()  # older deferred graph writes go first
+        if not self.graph_backlog:  # in order: nothing may overtake a deferred write
+            try:
+                for op in ops:
+                    await self._apply_graph_op(op)
+                return None
+            except StoreError as exc:
+                log.warning("memory-core: graph skipped, its writes kept for later: %s", exc)
+                self._graph_error = str(exc)
+        # Deferred: the ops wait in a journal entry of their own, applied on a later write.
+        await self.history.begin(ops, [])
+        self.graph_backlog += 1
+        return self._graph_error
+
+    async def _apply_graph_op(self, op: Op) -> None:
+        assert self.graph is not None
+        graph = self.graph.store
+        if isinstance(op, GraphMergeOp):
+            await graph.merge(op.entities, op.edges)
+        elif isinstance(op, GraphCloseOp):
+            await graph.close_edges(op.memory_ids, op.expired_at, op.valid_until)
+        elif isinstance(op, GraphForgetOp):
+            erased = await graph.forget(op.memory_ids)
+            if erased:  # their names go too: "forget me" holds for entity names
+                await self.graph.index.store.delete_where(Cond("entity_id", "in", tuple(erased)))
+        elif isinstance(op, DeleteScopeOp):
+            await graph.delete_scope(op.scope)

@@ -9,14 +9,14 @@ kind, caller filters — built in :mod:`memory_core.scoping`). Each list is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from memory_core.config import SearchConfig
 from memory_core.embeddings.base import Embedder
 from memory_core.errors import InvalidInputError
-from memory_core.filters import FilterNode
+from memory_core.filters import Cond, FilterNode, and_
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.fusion import FUSIONS, Fusion, rrf
 from memory_core.stores.vector.base import DENSE, SPARSE, Hit, VectorQuery, VectorStore
@@ -49,16 +49,27 @@ class Retriever:
         offset: int = 0,
         threshold: float | None = None,
         query_vector: Sequence[float] | None = None,
+        graph: Mapping[str, float] | None = None,
     ) -> list[Scored]:
+        """Fused candidates; ``graph`` (memory id → score) is the graph's candidate list,
+        kept to the memories the filter admits."""
         pool = max(self.config.candidates, offset + limit)
         dense = await self._dense_vector(query, query_vector)
         queries = [VectorQuery(DENSE, dense, filter, pool)]
+        weights = [self.config.dense_weight]
         sparse = self.bm25.query(query)
         if sparse.indices:  # a query of stopwords only has no BM25 terms
             queries.append(VectorQuery(SPARSE, sparse, filter, pool))
+            weights.append(1.0 - self.config.dense_weight)
+        if graph:  # the same filter (scope, time, kind, caller's) decides what the graph adds
+            linked = and_(filter, Cond("id", "in", tuple(graph)))
+            queries.append(VectorQuery(DENSE, dense, linked, len(graph)))
+            weights.append(self.config.graph_weight)
         lists = await self.store.query(queries)
-        weights = [self.config.dense_weight, 1.0 - self.config.dense_weight][: len(lists)]
-        fused = self._fuse([_ranked(hits) for hits in lists], weights)
+        ranked = [_ranked(hits) for hits in lists]
+        if graph:  # ranked by the graph's own scores, not by the vector's
+            ranked[-1] = sorted(((doc, graph[doc]) for doc, _ in ranked[-1]), key=_by_score)
+        fused = self._fuse(ranked, weights)
         cutoff = self.config.threshold if threshold is None else threshold
         if cutoff is not None:
             fused = [(doc, score) for doc, score in fused if score >= cutoff]
@@ -77,6 +88,10 @@ class Retriever:
                 f"{self.embedder.dims}. Embed the query with the same model, or pass none."
             )
         return given
+
+
+def _by_score(item: tuple[str, float]) -> tuple[float, str]:
+    return -item[1], item[0]
 
 
 def _ranked(hits: list[Hit]) -> list[tuple[str, float]]:

@@ -667,3 +667,16 @@ async def test_scroll_of_nothing_and_count(store: VectorStore) -> None:
 
 def test_every_backend_implements_the_protocol(backend: Backend) -> None:
     assert isinstance(backend.make(), VectorStore)
+
+
+async def test_filters_on_the_point_id(store: VectorStore) -> None:
+    await store.upsert([point(n, {"user_id": "u", "n": n}) for n in range(6)])
+    chosen = parse_filter({"id": {"in": [pid(1), pid(4)]}})
+    assert sorted(ids(await scroll_all(store, chosen))) == sorted([pid(1), pid(4)])
+    one_of_u = And((Cond("user_id", "eq", "u"), Cond("id", "eq", pid(2))))
+    [hits] = await store.query([VectorQuery("dense", axis(0), one_of_u, 10)])
+    assert ids(hits) == [pid(2)]
+    others = parse_filter({"id": {"nin": [pid(0), pid(1)]}})
+    assert await store.count(others) == 4
+    with pytest.raises(InvalidFilterError, match="'id' supports"):
+        await store.count(Cond("id", "gt", 3))

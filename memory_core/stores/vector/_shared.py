@@ -67,6 +67,8 @@ class Dialect(Protocol[C]):
 
     def is_empty(self, key: str) -> C: ...
 
+    def has_id(self, ids: list[str]) -> C: ...
+
     def group(
         self,
         must: list[C] | None = None,
@@ -107,6 +109,8 @@ def _group(node: And | Or | Not, dialect: Dialect[C]) -> C:
 
 
 def _leaf(node: Cond | IsEmpty, dialect: Dialect[C]) -> C:
+    if isinstance(node, Cond) and node.field == "id":
+        return _by_id(node, dialect)
     key = json_path(node.field)
     if isinstance(node, IsEmpty):
         return dialect.is_empty(key)
@@ -122,6 +126,18 @@ def _leaf(node: Cond | IsEmpty, dialect: Dialect[C]) -> C:
     if op == "nin":
         return dialect.group(must_not=[_in(key, value, dialect)])
     return _contains(key, value, dialect)
+
+
+def _by_id(node: Cond, dialect: Dialect[C]) -> C:
+    """The point id is not in the payload: ``eq`` / ``in`` (and their negations) on ``id``
+    become the backend's id condition."""
+    if node.op not in ("eq", "ne", "in", "nin"):
+        raise InvalidFilterError(f"Filter on 'id' supports eq, ne, in, nin; got {node.op!r}.")
+    values = node.value if node.op in ("in", "nin") else [node.value]
+    if not all(isinstance(value, str) for value in values):
+        raise InvalidFilterError("Filter on 'id' needs memory id strings.")
+    condition = dialect.has_id(point_ids(values))
+    return condition if node.op in ("eq", "in") else dialect.group(must_not=[condition])
 
 
 def _eq(key: str, value: Any, dialect: Dialect[C]) -> C:

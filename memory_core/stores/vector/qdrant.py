@@ -87,6 +87,9 @@ class _ClientDialect:
     def is_empty(self, key: str) -> Condition:
         return models.IsEmptyCondition(is_empty=models.PayloadField(key=key))
 
+    def has_id(self, ids: list[str]) -> Condition:
+        return models.HasIdCondition(has_id=list(ids))
+
     def group(
         self,
         must: list[Condition] | None = None,

@@ -102,6 +102,9 @@ class _EdgeDialect:
     def is_empty(self, key: str) -> Any:
         return qe.IsEmptyCondition(key)
 
+    def has_id(self, ids: list[str]) -> Any:
+        return qe.HasIdCondition(set(ids))
+
     def group(
         self,
         must: list[Any] | None = None,
