@@ -12,7 +12,10 @@ child of ``C`` with ``source == "loop"``; ``update_state`` on ``C`` produces a c
 ``source == "update"`` instead, and resuming from it abandons what the first step wrote. So,
 walking the lineage of the checkpoint a task runs from (``parent_config`` links), an item
 stamped ``C`` is on the branch when ``C`` is that head, or when ``C``'s child on the lineage
-was made by running the graph (``"loop"``). Lineages never change, so they are cached.
+was made by running the graph (``"loop"``). What is hidden is the *stored* checkpoints off
+that branch: checkpoints are saved in the background while the next step runs, so a stamp
+naming a checkpoint the saver does not hold yet belongs to the run in progress and stays
+visible.
 """
 
 from __future__ import annotations
@@ -26,10 +29,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.config import get_config
 
-from memory_core.filters import Cond, FilterNode, Not, Or
+from memory_core.filters import And, Cond, FilterNode, Not
 
 _CHECKPOINTER_KEY = "__pregel_checkpointer"  # where LangGraph puts the run's checkpointer
-_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +77,8 @@ def run_of(config: RunnableConfig) -> RunContext | None:
 
 
 class Lineages:
-    """Visible checkpoint ids per head checkpoint, read from a checkpointer and cached."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], frozenset[str]] = {}
+    """Which stored checkpoints of a thread are off a run's branch (read per batch: a later
+    fork adds abandoned checkpoints, so the answer is not cached)."""
 
     @staticmethod
     def applies(run: RunContext | None, saver: BaseCheckpointSaver[Any] | None) -> bool:
@@ -86,50 +86,43 @@ class Lineages:
             saver or run.checkpointer) is not None  # fmt: skip
 
     def load(self, run: RunContext, saver: BaseCheckpointSaver[Any] | None) -> frozenset[str]:
-        """The ids visible from ``run``'s head, reading the thread's checkpoints (sync)."""
-        key = (run.thread_id, run.checkpoint_id or "")
-        if (cached := self._cache.get(key)) is not None:
-            return cached
+        """The ids to hide from ``run``, reading the thread's checkpoints (sync)."""
         chosen = saver or run.checkpointer
-        assert chosen is not None
-        tuples = list(chosen.list(_thread_config(run)))
-        return self._remember(run, tuples)
+        assert chosen is not None and run.checkpoint_id is not None
+        return hidden_ids(run.checkpoint_id, list(chosen.list(_thread_config(run))))
 
     async def aload(
         self, run: RunContext, saver: BaseCheckpointSaver[Any] | None
     ) -> frozenset[str]:
-        """The ids visible from ``run``'s head, reading the thread's checkpoints (async)."""
-        key = (run.thread_id, run.checkpoint_id or "")
-        if (cached := self._cache.get(key)) is not None:
-            return cached
+        """The ids to hide from ``run``, reading the thread's checkpoints (async)."""
         chosen = saver or run.checkpointer
-        assert chosen is not None
+        assert chosen is not None and run.checkpoint_id is not None
         config = _thread_config(run)
         try:
             tuples = [t async for t in chosen.alist(config)]
         except NotImplementedError:  # a sync-only saver (SqliteSaver): read it off the loop
             tuples = await asyncio.to_thread(lambda: list(chosen.list(config)))
-        return self._remember(run, tuples)
-
-    def _remember(self, run: RunContext, tuples: list[CheckpointTuple]) -> frozenset[str]:
-        assert run.checkpoint_id is not None
-        visible = visible_ids(run.checkpoint_id, tuples)
-        ids = {t.config["configurable"]["checkpoint_id"] for t in tuples}
-        if run.checkpoint_id in ids:  # a lineage guessed past an unsaved head is not cached
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[(run.thread_id, run.checkpoint_id)] = visible
-        return visible
+        return hidden_ids(run.checkpoint_id, tuples)
 
 
-def on_branch(run: RunContext, visible: frozenset[str], source: Mapping[str, Any]) -> bool:
+def hidden_ids(head: str, tuples: list[CheckpointTuple]) -> frozenset[str]:
+    """Stored checkpoints whose writes are off the branch ending at ``head``."""
+    stored = {t.config["configurable"]["checkpoint_id"] for t in tuples}
+    return frozenset(stored - visible_ids(head, tuples))
+
+
+def on_branch(run: RunContext, hidden: frozenset[str], source: Mapping[str, Any]) -> bool:
     """Whether an item with this ``source`` stamp is on ``run``'s branch (for reads by id)."""
-    return source.get("thread_id") != run.thread_id or source.get("checkpoint_id") in visible
+    return source.get("thread_id") != run.thread_id or source.get("checkpoint_id") not in hidden
 
 
-def hide_filter(run: RunContext, visible: frozenset[str]) -> FilterNode:
-    """Records not on ``run``'s branch are filtered out (other threads' never are)."""
-    return _hide(run.thread_id, visible)
+def hide_filter(run: RunContext, hidden: frozenset[str]) -> FilterNode | None:
+    """Records written on checkpoints off ``run``'s branch are filtered out (other threads'
+    never are); ``None`` when nothing is hidden."""
+    if not hidden:
+        return None
+    return Not((And((Cond("source.thread_id", "eq", run.thread_id),
+                     Cond("source.checkpoint_id", "in", tuple(sorted(hidden))))),))  # fmt: skip
 
 
 def _thread_config(run: RunContext) -> RunnableConfig:
@@ -155,13 +148,3 @@ def visible_ids(head: str, tuples: Iterable[CheckpointTuple]) -> frozenset[str]:
             visible.add(parent)
         current = parent
     return frozenset(visible)
-
-
-def _hide(thread_id: str, visible: frozenset[str]) -> FilterNode:
-    # Items of other threads, and items written outside any run, are never hidden.
-    return Or(
-        (
-            Not((Cond("source.thread_id", "eq", thread_id),)),
-            Cond("source.checkpoint_id", "in", tuple(sorted(visible))),
-        )
-    )

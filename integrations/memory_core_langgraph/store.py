@@ -237,20 +237,20 @@ class MemoryStore(BaseStore):
     def batch(self, ops: Iterable[Op]) -> list[Result]:
         ops = list(ops)
         run = current_run()  # read here: the loop thread below does not see the caller's context
-        visible = None
+        hidden = None
         if self._hides(run, ops):
             assert run is not None
-            visible = self._lineages.load(run, self.checkpointer)
-        return self._run_sync(self._batch(ops, run, visible))
+            hidden = self._lineages.load(run, self.checkpointer)
+        return self._run_sync(self._batch(ops, run, hidden))
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         ops = list(ops)
         run = current_run()
-        visible = None
+        hidden = None
         if self._hides(run, ops):
             assert run is not None
-            visible = await self._lineages.aload(run, self.checkpointer)
-        return await self._run_async(self._batch(ops, run, visible))
+            hidden = await self._lineages.aload(run, self.checkpointer)
+        return await self._run_async(self._batch(ops, run, hidden))
 
     def _hides(self, run: RunContext | None, ops: list[Op]) -> bool:
         reads = any(isinstance(op, GetOp | SearchOp) for op in ops)
@@ -259,11 +259,11 @@ class MemoryStore(BaseStore):
     # --- engine calls ------------------------------------------------------------------
 
     async def _batch(
-        self, ops: list[Op], run: RunContext | None, visible: frozenset[str] | None
+        self, ops: list[Op], run: RunContext | None, hidden: frozenset[str] | None
     ) -> list[Result]:
         for op in ops:
             validate_op_namespace(op)
-        branch = (run, visible) if run is not None and visible is not None else None
+        branch = (run, hidden) if run is not None and hidden is not None else None
         hide = hide_filter(*branch) if branch is not None else None
         results: list[Result] = [None] * len(ops)
         touches: dict[str, float] = {}
