@@ -19,8 +19,8 @@ demo: bootstrap
 	@$(UV) run --locked memory-core demo
 
 lint: bootstrap
-	$(UV) run --locked ruff check memory_core tests benchmarks
-	$(UV) run --locked ruff format --check memory_core tests benchmarks
+	$(UV) run --locked ruff check memory_core integrations tests benchmarks
+	$(UV) run --locked ruff format --check memory_core integrations tests benchmarks
 
 typecheck: bootstrap
 	$(UV) run --locked mypy

@@ -9,7 +9,8 @@ Each suite writes ``benchmarks/results/<stem>.md`` and ``.json`` and prints its 
 run then rewrites ``results/REPORT.md`` and the plots from all the results present. Suites:
 ``latency`` (search latency, add throughput, RSS, cold start; memory-core and Mem0),
 ``locomo`` (LOCOMO retrieval recall, memory-core's variants beside Mem0), ``graph`` (graph
-write and graph-boosted search at 10k relations, SQLite and FalkorDB over Bolt), ``locomo_llm``
+write and graph-boosted search at 10k relations, SQLite and FalkorDB over Bolt),
+``langgraph_store`` (LangGraph ``store.search``, MemoryStore beside InMemoryStore), ``locomo_llm``
 (inferred LOCOMO ingestion; skipped without an LLM endpoint), and ``scale`` (1M, only when
 asked for). Benchmarks are never run by the tests.
 """
@@ -27,7 +28,16 @@ from typing import Any
 from rich.console import Console
 from rich.markdown import Markdown
 
-from benchmarks import graph, latency, locomo, locomo_llm, locomo_report, report, scale
+from benchmarks import (
+    graph,
+    langgraph_store,
+    latency,
+    locomo,
+    locomo_llm,
+    locomo_report,
+    report,
+    scale,
+)
 from benchmarks.common import RESULTS_DIR, load_average
 
 #: name -> (add_arguments, run, render, results file stem)
@@ -41,6 +51,12 @@ SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., s
         "issue6_locomo_llm",
     ),
     "graph": (graph.add_arguments, graph.run, graph.render, "issue4_graph"),
+    "langgraph_store": (
+        langgraph_store.add_arguments,
+        langgraph_store.run,
+        langgraph_store.render,
+        "issue5_langgraph_store",
+    ),
     "scale": (scale.add_arguments, scale.run, scale.render, "issue6_scale"),
 }
 #: suites that run only when asked for (``--scale``, or by name): too long for ``make bench``
@@ -50,6 +66,7 @@ PRINTERS: dict[str, Callable[..., None]] = {
     "latency": report.print_tables,
     "locomo": locomo_report.print_tables,
     "graph": report.print_tables,
+    "langgraph_store": report.print_tables,
 }
 
 

@@ -44,11 +44,13 @@ RESERVED_FIELDS = frozenset(
     {
         "id", "hash", "user_id", "agent_id", "run_id", "actor_id", "role", "kind",
         "created_at", "updated_at", "valid_from", "valid_until", "expired_at", "supersedes",
-        "entities",
+        "entities", "expires_at",
     }
 )  # fmt: skip
 #: Reserved fields stored as epoch seconds, so range operators work on them.
-TIME_FIELDS = frozenset({"created_at", "updated_at", "valid_from", "valid_until", "expired_at"})
+TIME_FIELDS = frozenset(
+    {"created_at", "updated_at", "valid_from", "valid_until", "expired_at", "expires_at"}
+)
 METADATA_PREFIX = "metadata."
 
 Scalar: TypeAlias = str | int | float | bool

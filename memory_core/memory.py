@@ -50,6 +50,7 @@ from memory_core.pipeline.procedural import summarize_with_llm, summarize_withou
 from memory_core.pipeline.verbatim import embed_text_of, verbatim_drafts
 from memory_core.pipeline.vision import describe_images
 from memory_core.pipeline.writer import GraphSide, Writer
+from memory_core.records import Records
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.graph import GraphRecaller
 from memory_core.retrieval.search import Retriever
@@ -200,6 +201,11 @@ class AsyncMemory:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    @property
+    def records(self) -> Records:
+        """Keyed, exact record access for adapters (see :mod:`memory_core.records`)."""
+        return Records(self)
 
     async def _ready(self) -> None:
         if self._closed:

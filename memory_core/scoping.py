@@ -3,11 +3,12 @@
     >>> from memory_core.types import Scope
     >>> node = read_filter(Scope(user_id="alice"), {"topic": "food"}, TimeView())
     >>> [type(n).__name__ for n in node.items]
-    ['Cond', 'IsEmpty', 'Cond']
+    ['Cond', 'IsEmpty', 'Or', 'Cond']
 
 * **Scope**: a read filters on exactly the ids it is given — a user-level read sees that
   user's memories from every agent and run; it never sees another user's.
-* **Time**: by default only current records (``expired_at`` unset). ``as_of=T`` shows what
+* **Time**: by default only current records (``expired_at`` unset), and never a record past
+  its ``expires_at`` (a TTL). ``as_of=T`` shows what
   held at ``T`` (``t_from <= T < t_until``); ``include_expired=True`` shows everything.
 * **Writes** look at the write's scope *and its parents* (``parent_scopes``), so a write with
   user+agent sees the user-level memories and does not duplicate them.
@@ -22,7 +23,7 @@ from typing import Any
 
 from memory_core.errors import InvalidInputError
 from memory_core.filters import Cond, FilterNode, IsEmpty, Or, and_, parse_filter
-from memory_core.timeutil import to_epoch
+from memory_core.timeutil import now, to_epoch
 from memory_core.types import SCOPE_FIELDS, Kind, Scope
 
 KINDS: tuple[Kind, ...] = ("fact", "message", "procedure")
@@ -50,11 +51,16 @@ class TimeView:
         if self.include_expired:
             return None
         if self.as_of is None:
-            return IsEmpty("expired_at")
+            return and_(IsEmpty("expired_at"), live_filter())
         return and_(
             Cond("t_from", "lte", self.as_of),
             Or((IsEmpty("t_until"), Cond("t_until", "gt", self.as_of))),
         )
+
+
+def live_filter(at: float | None = None) -> FilterNode:
+    """Records whose expiry (``expires_at``, a TTL) has not passed at ``at`` (default: now)."""
+    return Or((IsEmpty("expires_at"), Cond("expires_at", "gt", now() if at is None else at)))
 
 
 def read_filter(

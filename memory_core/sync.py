@@ -23,6 +23,7 @@ from memory_core.embeddings.base import Embedder
 from memory_core.errors import ClosedError
 from memory_core.llms.base import LLM
 from memory_core.memory import AsyncMemory
+from memory_core.records import SyncRecords
 from memory_core.stores.vector.base import VectorStore
 from memory_core.types import (
     AddEvent,
@@ -102,6 +103,11 @@ class Memory:
     @property
     def config(self) -> MemoryConfig:
         return self.engine.config
+
+    @property
+    def records(self) -> SyncRecords:
+        """Keyed, exact record access for adapters (see :mod:`memory_core.records`)."""
+        return SyncRecords(self.engine.records, self._loop.run)
 
     def add(self, messages: Any, **kwargs: Any) -> AddResult:
         return self._loop.run(self.engine.add(messages, **kwargs))

@@ -81,6 +81,8 @@ class MemoryRecord(BaseModel):
     valid_from: float | None = None
     valid_until: float | None = None
     expired_at: float | None = None
+    #: When the record stops existing (a TTL): never read after it, erased by a sweep.
+    expires_at: float | None = None
     supersedes: str | None = None
     source: dict[str, Any] = Field(default_factory=dict)
     entities: list[str] = Field(default_factory=list)

@@ -1,0 +1,92 @@
+"""Cookbook: a LangGraph agent that remembers a user across threads — offline.
+
+    uv run --locked python cookbooks/langgraph_remember_user.py
+
+What it shows:
+
+* ``MemoryStore`` in place of LangGraph's ``InMemoryStore``: the agent's tools write and search
+  ``("memories", user_id)``, which is the engine scope ``user_id`` — so the same memories are
+  found by ``Memory.search(user_id=...)`` and by every other memory-core adapter.
+* ``MemoryCheckpointer`` around LangGraph's ``InMemorySaver``: after each run it hands the
+  conversation to the engine in the background (``flush()`` waits for it), so even what the
+  agent did not save explicitly is remembered for the user.
+* Two threads: the second conversation starts empty, yet the agent recalls the first.
+
+The chat model is scripted (no API key, no network): it decides to call the memory tools in a
+fixed order and answers from what the tools return. Swap in any LangChain chat model.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.tools import ToolRuntime, tool
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from memory_core_langgraph import MemoryCheckpointer, MemoryStore
+
+
+@tool
+def save_memory(fact: str, runtime: ToolRuntime) -> str:
+    """Save a fact about the current user for later conversations."""
+    assert runtime.store is not None
+    user = runtime.config["configurable"]["user_id"]
+    runtime.store.put(("memories", user), f"fact-{abs(hash(fact)) % 10**8}", {"content": fact})
+    return f"Saved: {fact}"
+
+
+@tool
+def search_memories(query: str, runtime: ToolRuntime) -> str:
+    """Search what is known about the current user."""
+    assert runtime.store is not None
+    user = runtime.config["configurable"]["user_id"]
+    items = runtime.store.search(("memories", user), query=query, limit=3)
+    return "\n".join(f"- {item.value['content']}" for item in items) or "nothing yet"
+
+
+class ScriptedModel(GenericFakeChatModel):
+    """A scripted chat model standing in for a real one (it ignores the tool schemas)."""
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
+        return self
+
+
+def _call(name: str, args: dict[str, str], call_id: str) -> AIMessage:
+    return AIMessage("", tool_calls=[{"name": name, "args": args, "id": call_id}])
+
+
+def main(home: Path | None = None) -> list[str]:
+    """Run the two conversations; returns what the agent said in the second one."""
+    home = home or Path(tempfile.mkdtemp(prefix="memory-core-cookbook-"))
+    model = ScriptedModel(messages=iter([
+        _call("save_memory", {"fact": "Alice is vegetarian"}, "call-1"),
+        AIMessage("Got it, Alice — I'll remember that you're vegetarian."),
+        _call("search_memories", {"query": "food preferences diet"}, "call-2"),
+        AIMessage("Since you're vegetarian, how about the new falafel place near the river?"),
+    ]))  # fmt: skip
+    with MemoryStore({"home": str(home)}) as store:
+        saver = MemoryCheckpointer(InMemorySaver(), store)
+        agent = create_agent(model, [save_memory, search_memories], store=store,
+                             checkpointer=saver)  # fmt: skip
+        first = {"configurable": {"thread_id": "monday", "user_id": "alice"}}
+        agent.invoke({"messages": [HumanMessage("Hi! I'm Alice, and I'm vegetarian.")]}, first)
+        saver.flush()  # memory formation runs in the background; wait so the demo is repeatable
+        second = {"configurable": {"thread_id": "friday", "user_id": "alice"}}
+        out = agent.invoke({"messages": [HumanMessage("Where should I eat tonight?")]}, second)
+        saver.flush()
+        said = [m.content for m in out["messages"] if m.type in ("tool", "ai") and m.content]
+        # The engine sees the same memories (the saved fact, and the conversation itself).
+        remembered = store.call(store.engine.search("Is Alice vegetarian?", user_id="alice"))
+        said.append("Engine search for alice: " + remembered["results"][0]["memory"])
+        saver.close()
+    return [str(s) for s in said]
+
+
+if __name__ == "__main__":
+    for line in main():
+        print(line)
