@@ -32,7 +32,7 @@ SPARSE: Literal["sparse"] = "sparse"
 
 #: Payload fields the engine filters on; backends create payload indexes for them.
 KEYWORD_INDEXES = ("user_id", "agent_id", "run_id", "actor_id", "role", "kind", "hash")
-FLOAT_INDEXES = ("created_at", "updated_at", "expired_at", "t_from", "t_until")
+FLOAT_INDEXES = ("created_at", "updated_at", "expired_at", "expires_at", "t_from", "t_until")
 
 
 @dataclass(frozen=True, slots=True)
