@@ -174,6 +174,7 @@ class AsyncMemory:
         except GraphUnavailableError as exc:
             log.warning("memory-core: graph store unavailable, going on without it: %s", exc)
         index = EntityIndex(entities, self.embedder, bm25, self.config.graph_store.entity_threshold)
+        await index.open()
         return GraphSide(graph, index)
 
     async def close(self) -> None:

@@ -111,6 +111,19 @@ class EntityIndex:
         self.embedder = embedder
         self.bm25 = bm25
         self.threshold = threshold
+        #: True while an embedded collection (one process per home) is known to hold no
+        #: names: searches then skip the lookup. A server collection may be shared by other
+        #: processes, so it is always asked.
+        self.known_empty = False
+
+    async def open(self) -> None:
+        """Check whether the names' collection is empty (see :attr:`known_empty`)."""
+        embedded = self.store.name == "qdrant_edge"
+        self.known_empty = embedded and await self.store.count(None) == 0
+
+    async def write(self, points: Sequence[VectorPoint]) -> None:
+        await self.store.upsert(points)
+        self.known_empty = False
 
     async def resolve(self, names: Sequence[str], scope: Scope, stamp: float) -> Resolved:
         """Entity ids for ``names`` (keys must be non-empty), within exactly ``scope``."""
@@ -133,7 +146,7 @@ class EntityIndex:
     async def named_in(self, query: str, scope_filter: FilterNode | None) -> list[str]:
         """Ids of the entities the query names (by any of their names), within the filter."""
         keys = sorted(query_keys(query))
-        if not keys:
+        if not keys or self.known_empty:
             return []
         flt = and_(scope_filter, Cond("norm", "in", tuple(keys)))
         hits, _ = await self.store.scroll(flt, 256)

@@ -160,7 +160,7 @@ class Writer:
             fresh = await self.embedder.embed_documents([a.name for a in missing])
             given = {a.id: list(vectors[a.id]) for a in op.aliases if a.id in vectors}
             made = {a.id: v for a, v in zip(missing, fresh, strict=True)}
-            await index.store.upsert(index.points(op.aliases, {**given, **made}))
+            await index.write(index.points(op.aliases, {**given, **made}))
 
     async def _upsert(self, ops: list[UpsertOp], vectors: Mapping[str, Sequence[float]]) -> None:
         if not ops:
