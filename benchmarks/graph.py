@@ -105,19 +105,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def make_facts(count: int) -> list[tuple[str, str, str, str]]:
-    """(text, person, company, city), deterministic; each person has several facts."""
-    people = PEOPLE
-    return [
-        (f"{p} works at {c} and lives in {t}", p, c, t)
-        for k in range(count)
-        for p, c, t in [
-            (people[k % len(people)], COMPANIES[k % len(COMPANIES)], CITIES[(k * 7) % len(CITIES)])
-        ]
-    ]
+    """(text, person, company, city), deterministic and all different: each person has one
+    fact per company, in turn (up to 240 × 48 facts)."""
+    facts = []
+    for k in range(count):
+        person, company = PEOPLE[k % len(PEOPLE)], COMPANIES[k // len(PEOPLE) % len(COMPANIES)]
+        city = CITIES[(k * 7) % len(CITIES)]
+        facts.append((f"{person} works at {company} and lives in {city}", person, company, city))
+    return facts
 
 
 def cached_vectors(embedder: LocalEmbedder, texts: list[str]) -> np.ndarray:
-    path = WORK_DIR / f"graph-facts-{len(texts)}.npy"
+    path = WORK_DIR / f"graph-facts-v2-{len(texts)}.npy"
     if path.exists():
         return np.load(path)
     log(f"embedding {len(texts):,} facts once (cached in {path.name})")

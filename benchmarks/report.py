@@ -228,6 +228,8 @@ SECTIONS = {
     "issue6_scale": "The 1M point (suite `scale`, `make bench-scale`)",
     "issue6_locomo": "LOCOMO retrieval (suite `locomo`)",
     "issue6_locomo_llm": "LOCOMO with an LLM: inferred ingestion (suite `locomo_llm`)",
+    "issue4_graph": "Graph memory: write and graph-boosted search (suite `graph`)",
+    "issue5_langgraph_store": "LangGraph store.search, MemoryStore and InMemoryStore",
     "issue3_llm_cost": "LLM calls and tokens per add (`make bench-llm`)",
 }
 PLOTS = {
