@@ -14,7 +14,9 @@ twice is safe.
 The graph side may be a server that is down. Then the vector side is applied as usual, the
 graph ops wait in a journal entry of their own (the *graph backlog*), ``commit`` returns why
 the graph was skipped, and the backlog is applied — in order, before anything newer — by the
-next write that reaches the graph, or when the engine next opens.
+next write that reaches the graph, or when the engine next opens. A graph write the server
+*refuses* (any other store error) is reported the same way and logged, but not retried: it
+would fail again and hold every later graph write behind it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from memory_core.embeddings.base import Embedder
-from memory_core.errors import StoreError
+from memory_core.errors import GraphUnavailableError, StoreError
 from memory_core.filters import Cond
 from memory_core.pipeline.entities import EntityIndex
 from memory_core.pipeline.ops import (
@@ -190,9 +192,14 @@ class Writer:
                 for op in ops:
                     await self._apply_graph_op(op)
                 return None
-            except StoreError as exc:
+            except GraphUnavailableError as exc:
                 log.warning("memory-core: graph skipped, its writes kept for later: %s", exc)
                 self._graph_error = str(exc)
+            except StoreError as exc:
+                # Not a server that is down but a write it refuses (too large for FalkorDB's
+                # listener, say): retried, it would block every later graph write behind it.
+                log.error("memory-core: graph write refused, not retried: %s", exc)
+                return f"graph write refused, not retried: {exc}"
         # Deferred: the ops wait in a journal entry of their own, applied on a later write.
         await self.history.begin(ops, [])
         self.graph_backlog += 1

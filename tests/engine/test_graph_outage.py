@@ -86,3 +86,20 @@ def test_deferred_graph_writes_are_applied_when_the_engine_reopens(
     with Memory(cfg, embedder=embedder) as memory:  # opening replays the journal
         assert triples(memory.relations(user_id="u1")) == {("Kim", "owns", "boat")}
         assert memory.stats()["journal_pending"] == 0
+
+
+def test_a_write_the_server_refuses_is_reported_and_does_not_block_later_ones(
+    cfg: MemoryConfig, server: ScriptedOpenAIServer, embedder: LocalEmbedder
+) -> None:
+    with Memory(cfg, embedder=embedder) as memory:
+        memory.reset(everything=True)
+        answer(server, op("ADD", None, "Lu sails", "Lu", "sailing"),
+               relations=[rel("Lu", "likes", "sailing")])  # fmt: skip
+        # FalkorDB's Bolt listener takes requests under ~3 KB: this provenance cannot be sent
+        refused = memory.add("Lu sails", user_id="u1", source={"note": "n" * 4000})
+        assert "refused" in refused["graph"]["reason"]
+        assert memory.stats()["journal_pending"] == 0  # not queued behind a server that is up
+        answer(server, op("ADD", None, "Lu rows", "Lu", "rowing"),
+               relations=[rel("Lu", "likes", "rowing")])  # fmt: skip
+        assert "graph" not in memory.add("Lu rows", user_id="u1")
+        assert triples(memory.relations(user_id="u1")) == {("Lu", "likes", "rowing")}
