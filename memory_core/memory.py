@@ -483,7 +483,7 @@ class AsyncMemory:
             await self.writer.commit([op], [row], vectors={new.id: vector})
         return {"id": memory_id, "memory": new.text, "event": "UPDATE", "previous_memory": old.text}
 
-    async def delete(self, memory_id: str) -> dict[str, str]:
+    async def delete(self, memory_id: str) -> dict[str, Any]:
         """Erase one memory for real: its vectors, and its text in history."""
         await self._ready()
         async with self.writer.lock:
@@ -494,10 +494,7 @@ class AsyncMemory:
             skipped = await self.writer.commit(
                 ops, [history_row(record, "DELETE", None, None)], [Purge(memory_ids=(memory_id,))]
             )
-        result = {"id": memory_id, "message": "Memory deleted successfully!"}
-        if skipped:
-            result["graph"] = f"skipped, erased when the graph is back: {skipped}"
-        return result
+        return _with_graph({"id": memory_id, "message": "Memory deleted successfully!"}, skipped)
 
     async def delete_all(
         self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None

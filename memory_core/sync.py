@@ -129,7 +129,7 @@ class Memory:
     ) -> AddEvent:
         return self._loop.run(self.engine.update(memory_id, text, metadata=metadata))
 
-    def delete(self, memory_id: str) -> dict[str, str]:
+    def delete(self, memory_id: str) -> dict[str, Any]:
         return self._loop.run(self.engine.delete(memory_id))
 
     def delete_all(self, **scope: str | None) -> dict[str, Any]:
