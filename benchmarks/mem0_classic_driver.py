@@ -22,7 +22,6 @@ to 127.0.0.1 / ::1.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -32,9 +31,10 @@ from typing import Any
 
 from mem0_driver import (  # same directory; standard library only
     BLOCKED,
-    _guard_network,
     log,
     mem0_config,
+    read_job,
+    write_result,
 )
 
 
@@ -103,15 +103,7 @@ def versions() -> dict[str, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--job", required=True)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
-    with open(args.job, encoding="utf-8") as handle:
-        job = json.load(handle)
-    if os.environ.get("MEM0_TELEMETRY", "").lower() not in ("false", "0", "no"):
-        raise SystemExit("MEM0_TELEMETRY must be False for the benchmark")
-    _guard_network()
+    job, out = read_job(__doc__.splitlines()[0])
     result = run(job)
     result.update(
         system="mem0-classic",
@@ -119,11 +111,7 @@ def main() -> int:
         blocked_network=BLOCKED,
         telemetry_env=os.environ.get("MEM0_TELEMETRY"),
     )
-    tmp = args.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
-    os.replace(tmp, args.out)
-    return 0
+    return write_result(result, out)
 
 
 if __name__ == "__main__":

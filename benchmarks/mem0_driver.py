@@ -363,8 +363,10 @@ def phase_coldstart(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def read_job(description: str) -> tuple[dict[str, Any], str]:
+    """The job a driver was given (``--job``) and where its result goes (``--out``), after
+    refusing to run with telemetry on and installing the loopback-only network guard."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--job", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
@@ -373,6 +375,20 @@ def main() -> int:
     if os.environ.get("MEM0_TELEMETRY", "").lower() not in ("false", "0", "no"):
         raise SystemExit("MEM0_TELEMETRY must be False for the benchmark")
     _guard_network()
+    return job, args.out
+
+
+def write_result(result: dict[str, Any], out: str) -> int:
+    """Write the result JSON atomically (the runner never reads a half-written file)."""
+    tmp = out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2)
+    os.replace(tmp, out)
+    return 0
+
+
+def main() -> int:
+    job, out = read_job(__doc__.splitlines()[0])
     started = time.perf_counter()
     import mem0  # noqa: F401  (import time counted separately from the phase)
 
@@ -387,11 +403,7 @@ def main() -> int:
         telemetry_env=os.environ.get("MEM0_TELEMETRY"),
         mem0_dir=os.environ.get("MEM0_DIR"),
     )
-    tmp = args.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
-    os.replace(tmp, args.out)
-    return 0
+    return write_result(result, out)
 
 
 if __name__ == "__main__":

@@ -14,14 +14,12 @@ Questions are searched with ``filters={"user_id": sample_id}``. The same audit h
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
 import time
 from typing import Any
 
-from mem0_driver import BLOCKED, _guard_network, build_memory, summary, versions
+from mem0_driver import BLOCKED, build_memory, read_job, summary, versions, write_result
 
 
 def log(message: str) -> None:
@@ -67,15 +65,7 @@ def ask(memory: Any, questions: list[dict[str, Any]], limit: int) -> dict[str, A
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--job", required=True)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
-    with open(args.job, encoding="utf-8") as handle:
-        job = json.load(handle)
-    if os.environ.get("MEM0_TELEMETRY", "").lower() not in ("false", "0", "no"):
-        raise SystemExit("MEM0_TELEMETRY must be False for the benchmark")
-    _guard_network()
+    job, out = read_job(__doc__.splitlines()[0])
     memory = build_memory(job)
     ingested = ingest(memory, read_jsonl(job["turns"]))
     log(f"ingested {ingested}")
@@ -83,11 +73,7 @@ def main() -> int:
     log(f"searched: p50 {result['latency']['p50_ms']} ms")
     memory.close()
     result.update(ingest=ingested, versions=versions(), blocked_network=BLOCKED)
-    tmp = args.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(result, handle)
-    os.replace(tmp, args.out)
-    return 0
+    return write_result(result, out)
 
 
 if __name__ == "__main__":
