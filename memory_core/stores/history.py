@@ -23,18 +23,15 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from memory_core.errors import HomeCorruptError
 from memory_core.pipeline.ops import Op, ops_from_json, ops_to_json
 from memory_core.stores.sqlite_thread import SqliteThread
 from memory_core.timeutil import now, to_iso
 from memory_core.types import HistoryEntry
-
-T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -110,41 +107,34 @@ class HistoryStore:
         self, ops: list[Op], rows: list[HistoryRow], purges: list[Purge] | None = None
     ) -> int:
         """Journal ``ops`` and record ``rows``/``purges`` atomically; returns the entry id."""
-        return await self._call(self._begin_sync, ops, rows, purges or [])
+        return await self._sql.run(self._begin_sync, ops, rows, purges or [])
 
     async def finish(self, entry_id: int) -> None:
-        await self._call(self._finish_sync, entry_id)
+        await self._sql.run(self._finish_sync, entry_id)
 
     async def pending(self) -> list[tuple[int, list[Op]]]:
         """Unfinished journal entries, oldest first."""
-        return await self._call(self._pending_sync)
+        return await self._sql.run(self._pending_sync)
 
     async def clear_all(self) -> None:
         """Drop every history row and journal entry (a full reset)."""
-        await self._call(self._clear_all_sync)
+        await self._sql.run(self._clear_all_sync)
 
     # --- reads -------------------------------------------------------------------------
 
     async def history(self, memory_id: str) -> list[HistoryEntry]:
-        return await self._call(self._history_sync, memory_id)
+        return await self._sql.run(self._history_sync, memory_id)
 
     async def counts(self) -> dict[str, int]:
-        return await self._call(self._counts_sync)
+        return await self._sql.run(self._counts_sync)
 
     async def get_meta(self, key: str) -> str | None:
-        return await self._call(self._get_meta_sync, key)
+        return await self._sql.run(self._get_meta_sync, key)
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self._call(self._set_meta_sync, key, value)
+        await self._sql.run(self._set_meta_sync, key, value)
 
     # --- thread side -------------------------------------------------------------------
-
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        return await self._sql.run(fn, *args)
-
-    @property
-    def _db(self) -> sqlite3.Connection:
-        return self._sql.db
 
     def _open_sync(self) -> None:
         conn = self._sql.connect(_SCHEMA)
@@ -157,7 +147,7 @@ class HistoryStore:
             )
 
     def _begin_sync(self, ops: list[Op], rows: list[HistoryRow], purges: list[Purge]) -> int:
-        db = self._db
+        db = self._sql.db
         stamp = now()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -196,23 +186,23 @@ class HistoryStore:
             )
 
     def _finish_sync(self, entry_id: int) -> None:
-        self._db.execute("UPDATE journal SET done_at = ? WHERE id = ?", (now(), entry_id))
+        self._sql.db.execute("UPDATE journal SET done_at = ? WHERE id = ?", (now(), entry_id))
 
     def _pending_sync(self) -> list[tuple[int, list[Op]]]:
-        rows = self._db.execute(
+        rows = self._sql.db.execute(
             "SELECT id, ops FROM journal WHERE done_at IS NULL ORDER BY id"
         ).fetchall()
         return [(int(entry_id), ops_from_json(text)) for entry_id, text in rows]
 
     def _clear_all_sync(self) -> None:
-        db = self._db
+        db = self._sql.db
         db.execute("BEGIN IMMEDIATE")
         db.execute("DELETE FROM history")
         db.execute("DELETE FROM journal")
         db.execute("COMMIT")
 
     def _history_sync(self, memory_id: str) -> list[HistoryEntry]:
-        rows = self._db.execute(
+        rows = self._sql.db.execute(
             "SELECT id, memory_id, event, old_memory, new_memory, created_at, actor_id, role,"
             " is_deleted FROM history WHERE memory_id = ? ORDER BY created_at, rowid",
             (memory_id,),
@@ -227,17 +217,17 @@ class HistoryStore:
         ]  # fmt: skip
 
     def _counts_sync(self) -> dict[str, int]:
-        db = self._db
+        db = self._sql.db
         history = db.execute("SELECT COUNT(*) FROM history").fetchone()[0]
         pending = db.execute("SELECT COUNT(*) FROM journal WHERE done_at IS NULL").fetchone()[0]
         return {"history_rows": int(history), "journal_pending": int(pending)}
 
     def _get_meta_sync(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._sql.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def _set_meta_sync(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        self._sql.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
 def _purge_where(purge: Purge) -> tuple[str, list[Any]]:

@@ -23,16 +23,14 @@ Parameters only: names are never part of the SQL text.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from memory_core.scoping import TimeView
 from memory_core.stores.graph.base import Edge, Entity
 from memory_core.stores.sqlite_thread import SqliteThread, transaction
 from memory_core.types import SCOPE_FIELDS
-
-T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (
@@ -79,18 +77,18 @@ class SqliteGraphStore:
     # --- writes ------------------------------------------------------------------------
 
     async def merge(self, entities: Sequence[Entity], edges: Sequence[Edge]) -> None:
-        await self._call(self._merge_sync, [e.row() for e in entities], [e.row() for e in edges])
+        await self._sql.run(self._merge_sync, [e.row() for e in entities], [e.row() for e in edges])
 
     async def close_edges(
         self, memory_ids: Sequence[str], expired_at: float, valid_until: float | None
     ) -> None:
-        await self._call(self._close_edges_sync, list(memory_ids), expired_at, valid_until)
+        await self._sql.run(self._close_edges_sync, list(memory_ids), expired_at, valid_until)
 
     async def forget(self, memory_ids: Sequence[str]) -> list[str]:
-        return await self._call(self._forget_sync, list(memory_ids))
+        return await self._sql.run(self._forget_sync, list(memory_ids))
 
     async def delete_scope(self, scope: Mapping[str, str] | None) -> None:
-        await self._call(self._delete_scope_sync, dict(scope) if scope is not None else None)
+        await self._sql.run(self._delete_scope_sync, dict(scope) if scope is not None else None)
 
     # --- reads -------------------------------------------------------------------------
 
@@ -103,25 +101,18 @@ class SqliteGraphStore:
         limit: int = 100,
     ) -> list[Edge]:
         ids = None if entity_ids is None else list(entity_ids)
-        return await self._call(self._edges_sync, dict(scope), view, ids, limit)
+        return await self._sql.run(self._edges_sync, dict(scope), view, ids, limit)
 
     async def counts(self, scope: Mapping[str, str] | None = None) -> dict[str, int]:
-        return await self._call(self._counts_sync, dict(scope or {}))
+        return await self._sql.run(self._counts_sync, dict(scope or {}))
 
     # --- thread side -------------------------------------------------------------------
-
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        return await self._sql.run(fn, *args)
-
-    @property
-    def _db(self) -> sqlite3.Connection:
-        return self._sql.db
 
     def _open_sync(self) -> None:
         self._sql.connect(_SCHEMA).row_factory = sqlite3.Row
 
     def _merge_sync(self, entities: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
-        with transaction(self._db) as db:
+        with transaction(self._sql.db) as db:
             db.executemany(_insert("entities", _ENTITY_COLUMNS), entities)
             db.executemany(_insert("edges", _EDGE_COLUMNS), edges)
 
@@ -129,7 +120,7 @@ class SqliteGraphStore:
         self, memory_ids: list[str], expired_at: float, valid_until: float | None
     ) -> None:
         marks = _marks(memory_ids)
-        with transaction(self._db) as db:
+        with transaction(self._sql.db) as db:
             db.execute(
                 "UPDATE edges SET expired_at = ?, valid_until = coalesce(?, valid_until),"
                 " t_until = coalesce(?, valid_until, ?)"
@@ -139,7 +130,7 @@ class SqliteGraphStore:
 
     def _forget_sync(self, memory_ids: list[str]) -> list[str]:
         marks = _marks(memory_ids)
-        with transaction(self._db) as db:
+        with transaction(self._sql.db) as db:
             ends = db.execute(
                 f"SELECT source_id, destination_id FROM edges WHERE memory_id IN ({marks})",
                 memory_ids,
@@ -152,7 +143,7 @@ class SqliteGraphStore:
 
     def _delete_scope_sync(self, scope: dict[str, str] | None) -> None:
         where, params = _scope_where(scope or {})
-        with transaction(self._db) as db:
+        with transaction(self._sql.db) as db:
             db.execute(f"DELETE FROM edges WHERE {where}", params)
             db.execute(f"DELETE FROM entities WHERE {where}", params)
 
@@ -165,7 +156,7 @@ class SqliteGraphStore:
             marks = _marks(entity_ids)
             clauses.append(f"(r.source_id IN ({marks}) OR r.destination_id IN ({marks}))")
             params += [*entity_ids, *entity_ids]
-        rows = self._db.execute(
+        rows = self._sql.db.execute(
             "SELECT r.*, s.name AS source_name, d.name AS destination_name FROM edges r"
             " JOIN entities s ON s.id = r.source_id JOIN entities d ON d.id = r.destination_id"
             f" WHERE {' AND '.join(clauses)} ORDER BY r.t_from, r.id LIMIT ?",
@@ -175,7 +166,7 @@ class SqliteGraphStore:
 
     def _counts_sync(self, scope: dict[str, str]) -> dict[str, int]:
         where, params = _scope_where(scope)
-        db = self._db
+        db = self._sql.db
         entities = db.execute(f"SELECT COUNT(*) FROM entities WHERE {where}", params).fetchone()
         edges = db.execute(f"SELECT COUNT(*) FROM edges WHERE {where}", params).fetchone()
         return {"entities": int(entities[0]), "relations": int(edges[0])}
