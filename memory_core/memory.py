@@ -39,7 +39,7 @@ from memory_core.home import Home
 from memory_core.ids import text_hash
 from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
-from memory_core.pipeline.entities import EntityIndex
+from memory_core.pipeline.entities import EntityIndex, GraphSide
 from memory_core.pipeline.graph import GraphPlanner
 from memory_core.pipeline.importing import parse_record, write_batch
 from memory_core.pipeline.infer import MemoryManager
@@ -49,7 +49,7 @@ from memory_core.pipeline.planner import Planner, history_row
 from memory_core.pipeline.procedural import summarize_with_llm, summarize_without_llm
 from memory_core.pipeline.verbatim import embed_text_of, verbatim_drafts
 from memory_core.pipeline.vision import describe_images
-from memory_core.pipeline.writer import GraphSide, Writer
+from memory_core.pipeline.writer import Writer
 from memory_core.records import Records
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.graph import GraphRecaller

@@ -36,6 +36,7 @@ from memory_core.filters import Cond, FilterNode, and_
 from memory_core.ids import ID_NAMESPACE
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.scoping import exact_scope_filter
+from memory_core.stores.graph.base import GraphStore
 from memory_core.stores.vector.base import DENSE, VectorPoint, VectorQuery, VectorStore
 from memory_core.types import Scope
 
@@ -176,6 +177,15 @@ class EntityIndex:
             hits[0].payload["entity_id"] if hits and hits[0].score >= self.threshold else None
             for hits in lists
         ]
+
+
+@dataclass(slots=True)
+class GraphSide:
+    """The graph store and the entity collection beside it: what the writer applies graph
+    ops to and what search reads the graph through."""
+
+    store: GraphStore
+    index: EntityIndex
 
 
 def _closest(vector: np.ndarray, fresh: list[tuple[str, np.ndarray]], threshold: float) -> str:

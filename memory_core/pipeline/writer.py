@@ -24,12 +24,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from memory_core.embeddings.base import Embedder
 from memory_core.errors import GraphUnavailableError, StoreError
 from memory_core.filters import Cond
-from memory_core.pipeline.entities import EntityIndex
+from memory_core.pipeline.entities import GraphSide
 from memory_core.pipeline.ops import (
     GRAPH_OPS,
     DeleteOp,
@@ -42,20 +41,11 @@ from memory_core.pipeline.ops import (
     UpsertOp,
 )
 from memory_core.retrieval.bm25 import Bm25Encoder
-from memory_core.stores.graph.base import GraphStore
 from memory_core.stores.history import HistoryRow, HistoryStore, Purge
 from memory_core.stores.vector.base import VectorPoint, VectorStore
 from memory_core.types import Scope
 
 log = logging.getLogger("memory_core")
-
-
-@dataclass(slots=True)
-class GraphSide:
-    """The graph store and the entity collection (entity names, for resolution)."""
-
-    store: GraphStore
-    index: EntityIndex
 
 
 class Writer:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memory_core.errors import StoreError
-from memory_core.pipeline.writer import GraphSide
+from memory_core.pipeline.entities import GraphSide
 from memory_core.scoping import TimeView
 from memory_core.stores.graph.base import group_relations
 from memory_core.types import Scope
