@@ -31,7 +31,18 @@ DENSE: Literal["dense"] = "dense"
 SPARSE: Literal["sparse"] = "sparse"
 
 #: Payload fields the engine filters on; backends create payload indexes for them.
-KEYWORD_INDEXES = ("user_id", "agent_id", "run_id", "actor_id", "role", "kind", "hash")
+KEYWORD_INDEXES = (
+    "user_id",
+    "agent_id",
+    "run_id",
+    "actor_id",
+    "role",
+    "kind",
+    "hash",
+    "path_key",
+    "path_prefixes",
+    "tags",
+)
 FLOAT_INDEXES = ("created_at", "updated_at", "expired_at", "expires_at", "t_from", "t_until")
 
 
@@ -123,6 +134,12 @@ class VectorStore(Protocol):
 
     async def count(self, filter: FilterNode | None) -> int:
         """How many points match ``filter`` (exact)."""
+        ...
+
+    async def facet(self, key: str, filter: FilterNode | None, limit: int) -> dict[str, int]:
+        """How many points matching ``filter`` hold each value of the keyword-indexed field
+        ``key`` (exact; a list field counts each of its values): the ``limit`` most frequent
+        values, most frequent first (ties by value)."""
         ...
 
     async def close(self) -> None:

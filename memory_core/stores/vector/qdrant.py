@@ -258,6 +258,18 @@ class QdrantServerStore:
         call = client.count(self.collection, count_filter=_filter(filter), exact=True)
         return (await self._guard("count points", call)).count
 
+    async def facet(self, key: str, filter: FilterNode | None, limit: int) -> dict[str, int]:
+        client = self._require_open()
+        call = client.facet(
+            self.collection,
+            _shared.check_facet(key, limit),
+            facet_filter=_filter(filter),
+            limit=limit,
+            exact=True,
+        )
+        response = await self._guard("count values", call)
+        return _shared.facet_counts([(hit.value, hit.count) for hit in response.hits])
+
     # --- internals ----------------------------------------------------------------------
 
     def _make_client(self) -> AsyncQdrantClient:

@@ -258,6 +258,12 @@ class QdrantEdgeStore:
         request = qe.CountRequest(exact=True, filter=_filter(filter))
         return int(await self._call("count points", lambda s: s.count(request)))
 
+    async def facet(self, key: str, filter: FilterNode | None, limit: int) -> dict[str, int]:
+        self._require_open()
+        request = qe.FacetRequest(_shared.check_facet(key, limit), limit, True, _filter(filter))
+        response = await self._call("count values", lambda s: s.facet(request))
+        return _shared.facet_counts([(hit.value, hit.count) for hit in response.hits])
+
     # --- internals ----------------------------------------------------------------------
 
     def _config(self, dims: int) -> Any:
