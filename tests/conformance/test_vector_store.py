@@ -706,3 +706,15 @@ async def test_facet_refuses_unindexed_fields_and_bad_limits(store: VectorStore)
         await store.facet("metadata.topic", None, 10)
     with pytest.raises(InvalidInputError, match="limit"):
         await store.facet("tags", None, 0)
+
+
+async def test_scroll_newest_first_orders_by_created_at(store: VectorStore) -> None:
+    stamps = [5.0, 1.0, 9.0, 3.0, 7.0]
+    await store.upsert([point(n, {"created_at": t, "user_id": "u"}) for n, t in enumerate(stamps)])
+    page, cursor = await store.scroll(None, 3, newest_first=True)
+    assert [hit.payload["created_at"] for hit in page] == [9.0, 7.0, 5.0]
+    assert cursor is None
+    page, _ = await store.scroll(Cond("created_at", "lt", 6.0), 10, newest_first=True)
+    assert [hit.payload["created_at"] for hit in page] == [5.0, 3.0, 1.0]
+    with pytest.raises(InvalidInputError, match="no cursor"):
+        await store.scroll(None, 3, pid(0), newest_first=True)

@@ -260,6 +260,14 @@ def check_facet(key: str, limit: int) -> str:
     return key
 
 
+def check_newest_first(newest_first: bool, cursor: str | None) -> None:
+    if newest_first and cursor is not None:
+        raise InvalidInputError(
+            "scroll(newest_first=True) returns one page and takes no cursor: ask for a larger "
+            "limit to go deeper."
+        )
+
+
 def check_limit(limit: int) -> None:
     if limit < 1:
         raise InvalidInputError(f"scroll() needs a limit of at least 1, got {limit}.")

@@ -43,6 +43,8 @@ KEYWORD_INDEXES = (
     "path_prefixes",
     "tags",
 )
+#: The float-indexed field ``scroll(newest_first=True)`` orders by.
+NEWEST_FIRST_KEY = "created_at"
 FLOAT_INDEXES = ("created_at", "updated_at", "expired_at", "expires_at", "t_from", "t_until")
 
 
@@ -127,9 +129,18 @@ class VectorStore(Protocol):
         ...
 
     async def scroll(
-        self, filter: FilterNode | None, limit: int, cursor: str | None = None
+        self,
+        filter: FilterNode | None,
+        limit: int,
+        cursor: str | None = None,
+        *,
+        newest_first: bool = False,
     ) -> tuple[list[Hit], str | None]:
-        """Matching points in ascending id order from ``cursor``; returns (page, next cursor)."""
+        """Matching points in ascending id order from ``cursor``; returns (page, next cursor).
+
+        With ``newest_first``: the ``limit`` points with the highest ``created_at`` (payload,
+        float-indexed), highest first, in one page (no cursor: ask for more to go deeper).
+        """
         ...
 
     async def count(self, filter: FilterNode | None) -> int:

@@ -54,6 +54,7 @@ from memory_core.stores.vector.base import (
     DENSE,
     FLOAT_INDEXES,
     KEYWORD_INDEXES,
+    NEWEST_FIRST_KEY,
     SPARSE,
     Hit,
     SparseVec,
@@ -239,16 +240,24 @@ class QdrantEdgeStore:
         return [[_hit(point) for point in points] for points in results]
 
     async def scroll(
-        self, filter: FilterNode | None, limit: int, cursor: str | None = None
+        self,
+        filter: FilterNode | None,
+        limit: int,
+        cursor: str | None = None,
+        *,
+        newest_first: bool = False,
     ) -> tuple[list[Hit], str | None]:
         self._require_open()
         _shared.check_limit(limit)
+        _shared.check_newest_first(newest_first, cursor)
+        newest = qe.OrderBy(NEWEST_FIRST_KEY, qe.Direction.Desc) if newest_first else None
         request = qe.ScrollRequest(
             offset=_shared.cursor_id(cursor),
             limit=limit,
             filter=_filter(filter),
             with_payload=True,
             with_vector=False,
+            order_by=newest,
         )
         records, next_id = await self._call("scroll", lambda s: s.scroll(request))
         return [_hit(r) for r in records], None if next_id is None else str(next_id)
