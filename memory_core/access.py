@@ -26,6 +26,7 @@ from typing import Any
 
 from memory_core.errors import InvalidInputError, ReservedSourceKeyError
 from memory_core.types import Provenance, Scope
+from memory_core.validation import check_json
 
 #: ``source`` keys owned by the adapters (their provenance stamps and keyed-record addresses).
 RESERVED_SOURCE_KEYS = frozenset({
@@ -71,13 +72,12 @@ def check_source(source: Mapping[str, Any] | Provenance | None) -> dict[str, Any
     if source is None:
         return {}
     if isinstance(source, Provenance):
-        return dict(source.stamp)
-    if not isinstance(source, Mapping) or not all(isinstance(k, str) for k in source):
-        raise InvalidInputError("source must be a dict with string keys (or None).")
-    reserved = sorted(RESERVED_SOURCE_KEYS.intersection(source))
+        return check_json(source.stamp, "source")
+    checked = check_json(source, "source")
+    reserved = sorted(RESERVED_SOURCE_KEYS.intersection(checked))
     if reserved:
         raise ReservedSourceKeyError(reserved)
-    return dict(source)
+    return checked
 
 
 __all__ = ["RESERVED_SOURCE_KEYS", "admits", "by_id_scope", "check_source"]

@@ -23,7 +23,14 @@ from contextlib import AsyncExitStack
 from typing import Any, Literal
 
 from memory_core.access import admits, by_id_scope, check_source
-from memory_core.checks import TimeArg, check_metadata, check_page, epoch_or_none, is_uuid
+from memory_core.checks import (
+    TimeArg,
+    check_metadata,
+    check_page,
+    check_search_args,
+    epoch_or_none,
+    is_uuid,
+)
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
 from memory_core.embeddings.factory import create_embedder
@@ -364,6 +371,7 @@ class AsyncMemory:
         await self._ready()
         if not isinstance(query, str) or not query.strip():
             raise InvalidInputError("search() needs a non-empty query string.")
+        check_search_args(query, threshold, query_vector, self.embedder.dims)
         check_page(limit, offset)
         scope = Scope(user_id, agent_id, run_id).require("search")
         view = TimeView.of(as_of, include_expired)
@@ -638,6 +646,17 @@ class AsyncMemory:
             "graph_store": self.graph.store.name if self.graph else None,
             **await self.history_store.counts(),
         }
+
+    async def quarantined(self) -> list[dict[str, Any]]:
+        """Journal entries set aside because they can never be applied (each with its
+        ``cause``); ``stats()["journal_quarantined"]`` counts them."""
+        await self._ready()
+        return await self.history_store.quarantined()
+
+    async def purge_quarantined(self, ids: Sequence[int] | None = None) -> int:
+        """Drop quarantined entries (those ``ids``, or all); returns how many."""
+        await self._ready()
+        return await self.history_store.purge_quarantine(None if ids is None else list(ids))
 
     # --- helpers -------------------------------------------------------------------------
 

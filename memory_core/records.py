@@ -30,7 +30,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from memory_core.checks import check_metadata, check_page, is_uuid
+from memory_core.checks import check_metadata, check_page, check_search_args, is_uuid
 from memory_core.errors import InvalidInputError
 from memory_core.filters import Cond, FilterNode, IsEmpty, and_
 from memory_core.ids import ID_NAMESPACE, text_hash
@@ -43,6 +43,7 @@ from memory_core.stores.history import HistoryRow, Purge
 from memory_core.stores.vector.base import Hit
 from memory_core.timeutil import now
 from memory_core.types import Kind, MemoryRecord, Scope
+from memory_core.validation import check_epoch, check_record, check_text, check_vector
 
 if TYPE_CHECKING:
     from memory_core.memory import AsyncMemory
@@ -156,6 +157,7 @@ class Records:
         if not isinstance(query, str) or not query.strip():
             raise InvalidInputError("search() needs a non-empty query string.")
         await self._engine._ready()
+        check_search_args(query, None, query_vector, self._engine.embedder.dims)
         flt = and_(where, IsEmpty("expired_at"), live_filter())
         return await self._engine.retriever.search(
             query, flt, limit=limit, offset=offset, query_vector=query_vector
@@ -164,7 +166,8 @@ class Records:
     async def touch(self, expiries: Mapping[str, float]) -> None:
         """Move records' expiry (a TTL refreshed on read)."""
         await self._engine._ready()
-        ops = [PatchOp((i,), {"expires_at": at}) for i, at in expiries.items()]
+        ops = [PatchOp((i,), {"expires_at": check_epoch(at, "expires_at")})
+               for i, at in expiries.items()]  # fmt: skip
         async with self._engine.writer.lock:
             await self._engine.writer.commit(list(ops), [])
 
@@ -199,11 +202,10 @@ class Records:
         if not is_uuid(record.id):
             raise InvalidInputError(f"A record id must be a UUID, got {record.id!r}.")
         normalize_messages(record.text, max_length=self._engine.config.max_text_length)
-        if write.vector is not None and len(write.vector) != self._engine.embedder.dims:
-            raise InvalidInputError(
-                f"Record {record.id} has a {len(write.vector)}-d vector; this store uses "
-                f"{self._engine.embedder.dims}-d vectors from its embedder."
-            )
+        check_record(record)  # the shared validator: strict JSON, Unicode, finite times
+        check_text(write.embed_text, f"record {record.id}'s embed_text")
+        if write.vector is not None:
+            check_vector(write.vector, f"record {record.id}'s vector", self._engine.embedder.dims)
 
 
 class SyncRecords:

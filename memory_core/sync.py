@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping
+from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from memory_core.config import MemoryConfig
@@ -198,6 +198,14 @@ class Memory:
 
     def stats(self) -> dict[str, Any]:
         return self._loop.run(self.engine.stats())
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        """Journal entries set aside because they can never be applied, with their cause."""
+        return self._loop.run(self.engine.quarantined())
+
+    def purge_quarantined(self, ids: Sequence[int] | None = None) -> int:
+        """Drop quarantined entries (those ``ids``, or all); returns how many."""
+        return self._loop.run(self.engine.purge_quarantined(ids))
 
     def close(self) -> None:
         """Flush and release the engine and its loop thread. Safe to call twice."""

@@ -37,7 +37,10 @@ class Scope:
         for name in SCOPE_FIELDS:
             value = getattr(self, name)
             if value is not None and (
-                not isinstance(value, str) or not value.strip() or value != value.strip()
+                not isinstance(value, str)
+                or not value.strip()
+                or value != value.strip()
+                or not _is_unicode(value)
             ):
                 raise InvalidScopeError(name, value)
 
@@ -71,6 +74,15 @@ class Provenance:
     may not (see :mod:`memory_core.access`)."""
 
     stamp: Mapping[str, Any]
+
+
+def _is_unicode(text: str) -> bool:
+    """Valid Unicode: no lone surrogate (UTF-8 cannot encode one, so no store keeps it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class MemoryRecord(BaseModel):
