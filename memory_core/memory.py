@@ -20,8 +20,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any, Literal
 
+from memory_core import ids
 from memory_core.access import admits, by_id_scope, check_source
 from memory_core.checks import (
     TimeArg,
@@ -45,6 +47,7 @@ from memory_core.errors import (
 from memory_core.filters import Cond, IsEmpty
 from memory_core.home import Home
 from memory_core.ids import text_hash
+from memory_core.integrity import check_parts, id_scheme
 from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
 from memory_core.pipeline.entities import EntityIndex, GraphSide
@@ -166,7 +169,15 @@ class AsyncMemory:
             replayed = await self.writer.replay()
             if replayed:
                 log.warning("memory-core: applied %s unfinished write(s)", replayed)
+            await check_parts(self.history_store, self.store, self._vector_dir())
+            self.id_scheme = await id_scheme(self.history_store, self.store)
             undo.pop_all()  # opened: from here on close() owns everything
+
+    def _vector_dir(self) -> Path | None:
+        """The embedded vector store's directory (``None`` for a server or a given store)."""
+        path = getattr(self.store, "path", None)
+        embedded = self._given_store is None and self.config.vector_store.provider == "qdrant_edge"
+        return Path(path) if embedded and path is not None else None
 
     async def _open_graph(self, undo: AsyncExitStack, bm25: Bm25Encoder) -> GraphSide | None:
         """The graph store and the entity collection, or ``None`` when the graph is off. A
@@ -222,6 +233,7 @@ class AsyncMemory:
             raise ClosedError()
         if not self._opened:
             await self.open()
+        ids.use(self.id_scheme)  # this call derives ids under its home's scheme
 
     # --- add -----------------------------------------------------------------------------
 

@@ -2,10 +2,10 @@
 
     >>> import asyncio, tempfile
     >>> from memory_core import AsyncMemory, MemoryConfig
-    >>> from memory_core.records import RecordWrite, keyed_id, keyed_record
+    >>> from memory_core.records import RecordWrite, keyed_record
     >>> async def demo():
     ...     async with AsyncMemory(MemoryConfig(home=tempfile.mkdtemp())) as memory:
-    ...         rid = keyed_id("prefs", "alice", "theme")
+    ...         rid = memory.records.keyed_id("prefs", "alice", "theme")
     ...         record = keyed_record(rid, "dark theme", {"theme": "dark"}, user_id="alice")
     ...         await memory.records.put([RecordWrite(record, "dark theme")])
     ...         [got] = await memory.records.get([rid])
@@ -25,7 +25,6 @@ journal (:class:`~memory_core.pipeline.writer.Writer`); each method has a sync t
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from memory_core.checks import check_metadata, check_page, check_search_args, is_uuid
 from memory_core.errors import InvalidInputError
 from memory_core.filters import Cond, FilterNode, IsEmpty, and_
-from memory_core.ids import ID_NAMESPACE, text_hash
+from memory_core.ids import keyed_id, scheme_keyed_id, text_hash
 from memory_core.pipeline.normalize import normalize_messages
 from memory_core.pipeline.ops import DeleteOp, GraphForgetOp, Op, PatchOp, UpsertOp
 from memory_core.pipeline.planner import history_row
@@ -50,11 +49,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _PAGE = 256
-
-
-def keyed_id(*parts: str) -> str:
-    """A deterministic record id for a caller's key (e.g. a namespace's labels and a key)."""
-    return str(uuid.uuid5(ID_NAMESPACE, "\x1e".join(("keyed", *parts))))
 
 
 def keyed_record(
@@ -95,6 +89,14 @@ class Records:
 
     def __init__(self, engine: AsyncMemory) -> None:
         self._engine = engine
+
+    def keyed_id(self, *parts: str) -> str:
+        """The record id of a caller's key (a namespace's labels and a key) in this home:
+        deterministic here, not computable outside it (see :mod:`memory_core.ids`). The
+        engine must be open (``await engine.open()``; a ``Memory`` always is)."""
+        for part in parts:
+            check_text(part, "a key part")
+        return scheme_keyed_id(self._engine.id_scheme, parts)
 
     async def put(self, writes: Sequence[RecordWrite], delete: Sequence[str] = ()) -> None:
         """Write whole records and erase ``delete`` ids, in one journal entry."""
@@ -215,6 +217,10 @@ class SyncRecords:
     def __init__(self, records: Records, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
         self.engine = records
         self._run = run
+
+    def keyed_id(self, *parts: str) -> str:
+        """The record id of a caller's key in this home (see :meth:`Records.keyed_id`)."""
+        return self.engine.keyed_id(*parts)
 
     def put(self, writes: Sequence[RecordWrite], delete: Sequence[str] = ()) -> None:
         self._run(self.engine.put(writes, delete))

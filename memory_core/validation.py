@@ -151,15 +151,16 @@ def check_time(value: Any, name: str) -> float | None:
     """Epoch seconds for a datetime, a finite number or an ISO-8601 string; ``None`` stays."""
     if value is None:
         return None
-    fix = "pass an ISO-8601 string such as '2024-05-01T12:00:00Z', a datetime or epoch seconds."
+    must = f"{name} must be a datetime, epoch seconds or an ISO-8601 string such as "
+    must += "'2024-05-01T12:00:00Z'"
     if isinstance(value, bool) or not isinstance(value, str | datetime | int | float):
-        raise InvalidInputError(f"{name} is a {type(value).__name__} ({value!r:.40}): {fix}")
+        raise InvalidInputError(f"{must}, got a {type(value).__name__} ({value!r:.40}).")
     if isinstance(value, str):
         check_text(value, name)
     try:
         epoch = to_epoch(value)
     except (ValueError, OverflowError, OSError) as exc:
-        raise InvalidInputError(f"{name} is not a usable time ({exc}): {fix}") from None
+        raise InvalidInputError(f"{must}: {exc}.") from None
     return check_epoch(epoch, name)
 
 

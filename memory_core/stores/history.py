@@ -153,6 +153,10 @@ class HistoryStore:
     async def counts(self) -> dict[str, int]:
         return await self._sql.run(self._counts_sync)
 
+    async def live_memories(self) -> int:
+        """How many memories history knows as not erased (they must be in the vector store)."""
+        return await self._sql.run(self._live_sync)
+
     async def get_meta(self, key: str) -> str | None:
         return await self._sql.run(self._get_meta_sync, key)
 
@@ -280,6 +284,10 @@ class HistoryStore:
             "journal_pending": int(pending),
             "journal_quarantined": int(quarantined),
         }
+
+    def _live_sync(self) -> int:
+        query = "SELECT COUNT(DISTINCT memory_id) FROM history WHERE is_deleted = 0"
+        return int(self._sql.db.execute(query).fetchone()[0])
 
     def _get_meta_sync(self, key: str) -> str | None:
         row = self._sql.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
