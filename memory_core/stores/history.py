@@ -268,6 +268,7 @@ class HistoryStore:
         db.execute("DELETE FROM history")
         db.execute("DELETE FROM journal")
         db.execute("DELETE FROM quarantine")
+        db.execute("DELETE FROM handovers")
         db.execute("COMMIT")
 
     def _handed_over_sync(self, conversation: str) -> set[str]:
