@@ -203,18 +203,26 @@ class AsyncMemory:
             return
         self._closed = True
         if self._opened:
-            # Close what this engine built; a store or embedder passed in is the caller's.
-            if self._given_store is None:
-                await self.store.close()
-            if self.graph is not None:
-                await self.graph.index.store.close()
-                await self.graph.store.close()
-            await self.history_store.close()
-            if self._given_embedder is None:
-                await self.embedder.close()
-            if self._given_llm is None and self.llm is not None:
-                await self.llm.close()
-            self._home.release()
+            # A write in flight finishes first (a store closed under it would leave a journal
+            # entry that a later open applies, though the call raised); later calls see
+            # ClosedError before they journal anything.
+            async with self.writer.lock:
+                self.writer.closed = True  # a write queued behind close() journals nothing
+                await self._close_stores()
+
+    async def _close_stores(self) -> None:
+        # Close what this engine built; a store or embedder passed in is the caller's.
+        if self._given_store is None:
+            await self.store.close()
+        if self.graph is not None:
+            await self.graph.index.store.close()
+            await self.graph.store.close()
+        await self.history_store.close()
+        if self._given_embedder is None:
+            await self.embedder.close()
+        if self._given_llm is None and self.llm is not None:
+            await self.llm.close()
+        self._home.release()
 
     async def __aenter__(self) -> AsyncMemory:
         await self.open()
