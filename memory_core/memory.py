@@ -50,9 +50,10 @@ from memory_core.ids import text_hash
 from memory_core.integrity import check_parts, id_scheme
 from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
+from memory_core.pipeline import portable
 from memory_core.pipeline.entities import EntityIndex, GraphSide
 from memory_core.pipeline.graph import GraphPlanner
-from memory_core.pipeline.importing import parse_record, write_batch
+from memory_core.pipeline.importing import Imported, parse_record, write_batch
 from memory_core.pipeline.infer import MemoryManager
 from memory_core.pipeline.normalize import Message, normalize_messages
 from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, GraphForgetOp, Op, UpsertOp
@@ -622,7 +623,7 @@ class AsyncMemory:
         how many were written; records already stored exactly as given are skipped."""
         await self._ready()
         count = 0
-        batch: list[tuple[MemoryRecord, Sequence[float] | None]] = []
+        batch: list[Imported] = []
         for raw in records:
             batch.append(parse_record(raw, self.config.max_text_length))
             if len(batch) >= _PAGE:
@@ -650,6 +651,25 @@ class AsyncMemory:
                 yield MemoryRecord.from_payload(hit.id, hit.payload)
             if cursor is None:
                 return
+
+    async def export_dump(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        include_expired: bool = True,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every record of a scope (of the whole home when none is given) as an export line:
+        its fields plus its ``history`` rows and graph ``relations``, which
+        :meth:`import_records` writes back as they were — the lossless round trip."""
+        await self._ready()
+        scope = Scope(user_id, agent_id, run_id)
+        edges = await portable.relations_by_memory(self.graph, scope.ids())
+        async for record in self.export_records(
+            **scope.ids(), include_expired=include_expired
+        ):  # fmt: skip
+            yield await portable.dump(record, self.history_store, edges.get(record.id, []))
 
     async def stats(self) -> dict[str, Any]:
         """Counts and where things live."""
