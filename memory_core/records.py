@@ -2,10 +2,10 @@
 
     >>> import asyncio, tempfile
     >>> from memory_core import AsyncMemory, MemoryConfig
-    >>> from memory_core.records import RecordWrite, keyed_id, keyed_record
+    >>> from memory_core.records import RecordWrite, keyed_record
     >>> async def demo():
     ...     async with AsyncMemory(MemoryConfig(home=tempfile.mkdtemp())) as memory:
-    ...         rid = keyed_id("prefs", "alice", "theme")
+    ...         rid = memory.records.keyed_id("prefs", "alice", "theme")
     ...         record = keyed_record(rid, "dark theme", {"theme": "dark"}, user_id="alice")
     ...         await memory.records.put([RecordWrite(record, "dark theme")])
     ...         [got] = await memory.records.get([rid])
@@ -25,15 +25,14 @@ journal (:class:`~memory_core.pipeline.writer.Writer`); each method has a sync t
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from memory_core.checks import check_metadata, check_page, is_uuid
+from memory_core.checks import check_metadata, check_page, check_search_args, is_uuid
 from memory_core.errors import DimensionMismatchError, InvalidInputError
 from memory_core.filters import PATH_PREFIXES, Cond, FilterNode, IsEmpty, and_, check_path
-from memory_core.ids import ID_NAMESPACE, text_hash
+from memory_core.ids import keyed_id, scheme_keyed_id, text_hash
 from memory_core.pipeline.normalize import normalize_messages
 from memory_core.pipeline.ops import DeleteOp, GraphForgetOp, Op, PatchOp, SpaceUpsertOp, UpsertOp
 from memory_core.pipeline.planner import history_row
@@ -43,6 +42,7 @@ from memory_core.stores.spaces import Spaces
 from memory_core.stores.vector.base import DENSE, Hit, VectorQuery
 from memory_core.timeutil import now
 from memory_core.types import Kind, MemoryRecord, Scope, ScoredRecord
+from memory_core.validation import check_epoch, check_record, check_text, check_vector
 
 if TYPE_CHECKING:
     from memory_core.memory import AsyncMemory
@@ -51,11 +51,6 @@ T = TypeVar("T")
 _PAGE = 256
 #: Values a facet returns by default: enough for every path prefix of a large namespace tree.
 FACET_LIMIT = 10_000
-
-
-def keyed_id(*parts: str) -> str:
-    """A deterministic record id for a caller's key (e.g. a namespace's labels and a key)."""
-    return str(uuid.uuid5(ID_NAMESPACE, "\x1e".join(("keyed", *parts))))
 
 
 def keyed_record(
@@ -141,6 +136,14 @@ class Records:
 
     def __init__(self, engine: AsyncMemory) -> None:
         self._engine = engine
+
+    def keyed_id(self, *parts: str) -> str:
+        """The record id of a caller's key (a namespace's labels and a key) in this home:
+        deterministic here, not computable outside it (see :mod:`memory_core.ids`). The
+        engine must be open (``await engine.open()``; a ``Memory`` always is)."""
+        for part in parts:
+            check_text(part, "a key part")
+        return scheme_keyed_id(self._engine.id_scheme, parts)
 
     async def put(self, writes: Sequence[RecordWrite], delete: Sequence[str] = ()) -> None:
         """Write whole records and erase ``delete`` ids, in one journal entry."""
@@ -234,6 +237,9 @@ class Records:
             raise InvalidInputError(
                 "search() needs a non-empty query string, or query=None with a query_vector."
             )
+        check_search_args(query, min_score, None, self._engine.embedder.dims)
+        if query_vector is not None:
+            self._check_vector(query_vector, "query_vector")
         return await self._engine.retriever.search(
             query, flt, limit=limit, offset=offset, query_vector=query_vector, threshold=min_score
         )
@@ -260,7 +266,8 @@ class Records:
     async def touch(self, expiries: Mapping[str, float]) -> None:
         """Move records' expiry (a TTL refreshed on read)."""
         await self._engine._ready()
-        ops = [PatchOp((i,), {"expires_at": at}) for i, at in expiries.items()]
+        ops = [PatchOp((i,), {"expires_at": check_epoch(at, "expires_at")})
+               for i, at in expiries.items()]  # fmt: skip
         async with self._engine.writer.lock:
             await self._engine.writer.commit(list(ops), [])
 
@@ -379,6 +386,7 @@ class Records:
                 message=f"{what} has {len(vector)} dimensions; this store's embedder makes "
                 f"{dims}. Embed with the same model.",
             )  # fmt: skip
+        check_vector(vector, what)  # finite entries: a NaN would make every score meaningless
 
     def _erase(self, ids: tuple[str, ...]) -> list[Op]:
         ops: list[Op] = [DeleteOp(ids)]
@@ -392,6 +400,8 @@ class Records:
         if not is_uuid(record.id):
             raise InvalidInputError(f"A record id must be a UUID, got {record.id!r}.")
         normalize_messages(record.text, max_length=self._engine.config.max_text_length)
+        check_record(record)  # the shared validator: strict JSON, Unicode, finite times
+        check_text(write.embed_text, f"record {record.id}'s embed_text")
         if write.vector is not None:
             self._check_vector(write.vector, f"The vector of record {record.id}")
 
@@ -403,6 +413,10 @@ class SyncRecords:
     def __init__(self, records: Records, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
         self.engine = records
         self._run = run
+
+    def keyed_id(self, *parts: str) -> str:
+        """The record id of a caller's key in this home (see :meth:`Records.keyed_id`)."""
+        return self.engine.keyed_id(*parts)
 
     def put(self, writes: Sequence[RecordWrite], delete: Sequence[str] = ()) -> None:
         self._run(self.engine.put(writes, delete))

@@ -118,7 +118,9 @@ def op_from_json(text: str) -> Op:
 
 
 def ops_to_json(ops: list[Op]) -> str:
-    return json.dumps([_op_to_dict(op) for op in ops], separators=(",", ":"), ensure_ascii=False)
+    """Strict JSON (a NaN raises ``ValueError``): the journal holds only what can be replayed."""
+    entry = [_op_to_dict(op) for op in ops]
+    return json.dumps(entry, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def ops_from_json(text: str) -> list[Op]:
