@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from memory_core import ids
-from memory_core.access import admits, by_id_scope, check_source
+from memory_core.access import admits, by_id_scope, call_scope, check_source
 from memory_core.checks import (
     TimeArg,
     check_metadata,
@@ -70,6 +70,7 @@ from memory_core.scoping import KINDS, TimeView, read_filter
 from memory_core.stores.factory import create_graph_store, create_vector_store
 from memory_core.stores.graph.base import group_relations
 from memory_core.stores.history import HistoryStore, Purge
+from memory_core.stores.spaces import Spaces
 from memory_core.stores.vector.base import Hit, VectorStore
 from memory_core.timeutil import now
 from memory_core.types import (
@@ -158,6 +159,8 @@ class AsyncMemory:
             bm25 = Bm25Encoder()
             self.graph = await self._open_graph(undo, bm25)
             self.writer = Writer(self.history_store, self.store, self.embedder, bm25, self.graph)
+            self.writer.spaces = Spaces(self.config.vector_store, self.config.home)
+            undo.push_async_callback(self.writer.spaces.close)
             self.retriever = Retriever(self.store, self.embedder, bm25, self.config.search)
             self.graph_recaller = GraphRecaller(self.graph) if self.graph else None
             self.llm = self._given_llm or (
@@ -217,6 +220,8 @@ class AsyncMemory:
         # Close what this engine built; a store or embedder passed in is the caller's.
         if self._given_store is None:
             await self.store.close()
+        if self.writer.spaces is not None:
+            await self.writer.spaces.close()
         if self.graph is not None:
             await self.graph.index.store.close()
             await self.graph.store.close()
@@ -262,6 +267,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
         valid_from: TimeArg = None,
@@ -285,7 +291,7 @@ class AsyncMemory:
         (``framework``, ``thread_id``, ``namespace``, ``key``…) are refused in a plain dict.
         """
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id).require("add")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("add")
         source = check_source(source)
         if memory_type is not None:
             return await self._add_procedure(messages, scope, metadata, infer, source, memory_type)
@@ -385,6 +391,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         limit: int = 10,
         offset: int = 0,
         filters: Mapping[str, Any] | None = None,
@@ -403,7 +410,7 @@ class AsyncMemory:
             raise InvalidInputError("search() needs a non-empty query string.")
         check_search_args(query, threshold, query_vector, self.embedder.dims)
         check_page(limit, offset)
-        scope = Scope(user_id, agent_id, run_id).require("search")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("search")
         view = TimeView.of(as_of, include_expired)
         flt = read_filter(scope, filters, view, kind)
         recall = await self.graph_recaller.recall(query, scope, view) if (
@@ -425,6 +432,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         as_of: TimeArg = None,
         include_expired: bool = False,
         limit: int = 100,
@@ -432,7 +440,7 @@ class AsyncMemory:
         """A scope's relations (current ones unless ``as_of`` / ``include_expired``)."""
         await self._ready()
         check_page(limit, 0)
-        scope = Scope(user_id, agent_id, run_id).require("relations")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("relations")
         if self.graph is None:
             raise ConfigError("The graph is off (graph_store provider 'none'): no relations.")
         view = TimeView.of(as_of, include_expired)
@@ -461,6 +469,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         filters: Mapping[str, Any] | None = None,
         limit: int = 100,
         offset: int = 0,
@@ -473,7 +482,7 @@ class AsyncMemory:
         returned ``next_cursor`` as ``cursor``."""
         await self._ready()
         check_page(limit, offset)
-        scope = Scope(user_id, agent_id, run_id).require("get_all")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("get_all")
         flt = read_filter(scope, filters, TimeView.of(as_of, include_expired), kind)
         wanted = offset + limit + 1  # one more than returned, to know the next cursor
         hits: list[Hit] = []
@@ -492,20 +501,23 @@ class AsyncMemory:
 
     async def procedures(
         self,
-        agent_id: str,
+        agent_id: str | None = None,
         *,
         task: str | None = None,
         user_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         include_expired: bool = False,
         limit: int = 100,
     ) -> ListResult:
         """An agent's procedures (current ones unless ``include_expired``), for one task or
-        all."""
+        all. The agent is ``agent_id`` or ``scope.agent_id``."""
+        within = call_scope(scope, user_id, agent_id, run_id)
+        if within.agent_id is None:
+            raise InvalidInputError("procedures() needs an agent: agent_id= or scope.agent_id.")
         return await self.get_all(
-            user_id=user_id, agent_id=agent_id, run_id=run_id, kind="procedure", limit=limit,
+            scope=within, kind="procedure", limit=limit, include_expired=include_expired,
             filters={"task": task} if task is not None else None,
-            include_expired=include_expired,
         )  # fmt: skip
 
     async def history(
@@ -584,11 +596,16 @@ class AsyncMemory:
         return _with_graph({"id": memory_id, "message": "Memory deleted successfully!"}, skipped)
 
     async def delete_all(
-        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
     ) -> dict[str, Any]:
         """Erase every memory of a scope (and sub-scopes) for real, history text included."""
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id).require("delete_all")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("delete_all")
         async with self.writer.lock:
             count = await self.store.count(scope.filter())
             skipped = await self.writer.commit(
@@ -602,12 +619,13 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         everything: bool = False,
     ) -> dict[str, Any]:
         """Wipe a scope — memories and history rows. Wiping the whole home must be asked for
         with ``everything=True`` (and no scope)."""
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id)
+        scope = call_scope(scope, user_id, agent_id, run_id)
         if everything and not scope.empty:
             raise InvalidInputError("reset(): pass a scope or everything=True, not both.")
         if not everything and scope.empty:
@@ -646,13 +664,13 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         include_expired: bool = True,
     ) -> AsyncIterator[MemoryRecord]:
         """Every record of a scope (of the whole home when no scope is given), by id."""
         await self._ready()
-        flt = Scope(user_id, agent_id, run_id).filter()
-        if not include_expired:
-            flt = read_filter(Scope(user_id, agent_id, run_id), None, TimeView())
+        scope = call_scope(scope, user_id, agent_id, run_id)
+        flt = scope.filter() if include_expired else read_filter(scope, None, TimeView())
         cursor: str | None = None
         while True:
             page, cursor = await self.store.scroll(flt, _PAGE, cursor)
@@ -667,17 +685,16 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         include_expired: bool = True,
     ) -> AsyncIterator[dict[str, Any]]:
         """Every record of a scope (of the whole home when none is given) as an export line:
         its fields plus its ``history`` rows and graph ``relations``, which
         :meth:`import_records` writes back as they were — the lossless round trip."""
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id)
+        scope = call_scope(scope, user_id, agent_id, run_id)
         edges = await portable.relations_by_memory(self.graph, scope.ids())
-        async for record in self.export_records(
-            **scope.ids(), include_expired=include_expired
-        ):  # fmt: skip
+        async for record in self.export_records(scope=scope, include_expired=include_expired):
             yield await portable.dump(record, self.history_store, edges.get(record.id, []))
 
     async def stats(self) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from memory_core.errors import InvalidInputError
 from memory_core.io.jsonl import count_lines, read_jsonl, write_jsonl
 from memory_core.io.locomo import LocomoSession, iter_sessions, load_locomo
 from memory_core.memory import AsyncMemory
-from memory_core.types import MemoryRecord
+from memory_core.types import MemoryRecord, Scope
 
 _CHUNK = 256
 
@@ -142,7 +142,7 @@ async def _export(
     count = 0
     with progress(not st.json and not to_stdout) as bar:
         task = bar.add_task("exporting", total=total)
-        lines = engine.export_dump(**scope, include_expired=not current_only)
+        lines = engine.export_dump(scope=Scope(**scope), include_expired=not current_only)
         async for line in lines:  # each record with its history and relations: lossless
             count += write_jsonl([line], handle)
             bar.advance(task)
