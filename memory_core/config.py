@@ -143,7 +143,11 @@ class InferenceConfig(_Section):
 
 
 class SearchConfig(_Section):
-    """Hybrid retrieval. See :mod:`memory_core.retrieval.fusion` for what each knob does."""
+    """Hybrid retrieval. See :mod:`memory_core.retrieval.fusion` for what each knob does.
+    Frozen: per-call configs and named recipes (:mod:`memory_core.retrieval.recipes`) are
+    shared, so nobody may change one in place; derive with ``model_copy(update=...)``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     #: Which candidate lists are fused: ``hybrid`` (dense + BM25), or one alone (to compare).
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
@@ -166,7 +170,10 @@ class IndexConfig(_Section):
     """What is embedded and BM25-encoded for a verbatim message (the stored memory stays the
     message itself). See :mod:`memory_core.pipeline.context`."""
 
-    #: Neighbouring messages of the same ``add()`` call indexed with each message.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Neighbouring messages of the same conversation (a run scope: its messages in order,
+    #: across ``add()`` calls) indexed with each message. Messages without a run have none.
     context_before: int = Field(default=2, ge=0, le=10)
     context_after: int = Field(default=2, ge=0, le=10)
     #: Which vectors the neighbours go into: ``bm25`` only (the dense vector is the message

@@ -88,6 +88,9 @@ class MemoryRecord(BaseModel):
     entities: list[str] = Field(default_factory=list)
     #: A procedure's structure (task, status, overview, steps); ``text`` is its rendering.
     procedure: dict[str, Any] | None = None
+    #: A verbatim message's place in its conversation (its run), counted across ``add``
+    #: calls; what its neighbours are found by (see :mod:`memory_core.pipeline.context`).
+    position: int | None = None
 
     @property
     def scope(self) -> Scope:
