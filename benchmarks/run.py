@@ -36,6 +36,7 @@ from benchmarks import (
     locomo_llm,
     locomo_report,
     report,
+    retrieval_matrix,
     scale,
 )
 from benchmarks.common import RESULTS_DIR, load_average
@@ -58,6 +59,12 @@ SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., s
         "issue5_langgraph_store",
     ),
     "scale": (scale.add_arguments, scale.run, scale.render, "issue6_scale"),
+    "retrieval_matrix": (
+        retrieval_matrix.add_arguments,
+        retrieval_matrix.run,
+        retrieval_matrix.render,
+        "retrieval_matrix",
+    ),
 }
 #: suites that run only when asked for (``--scale``, or by name): too long for ``make bench``
 ON_REQUEST = {"scale"}
