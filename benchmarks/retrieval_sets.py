@@ -5,8 +5,8 @@ facts each, one question per fact — asked in words that share one (``direct``)
     >>> users = fact_users(2)
     >>> len(users), len(users[0].facts)
     (2, 10)
-    >>> shared_content_words(users[0].facts[0].text, users[0].facts[0].paraphrase)
-    set()
+    >>> all(not shared_terms(f.text, f.paraphrase) for u in users for f in u.facts)
+    True
 
 Deterministic (seeded): the same users, facts and questions on every run. Each user's ten
 facts are one per topic, values drawn from the topic's list, so no two facts of a user share
@@ -16,8 +16,9 @@ a topic and the asked fact is the only right answer among the user's ten.
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
+
+from memory_core.retrieval.bm25 import Bm25Encoder
 
 #: topic -> (fact template, direct question, paraphrase question, values). ``{v}`` is the
 #: value; the paraphrase shares no content word with any fact of its topic.
@@ -29,7 +30,7 @@ TOPICS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
             "What name did I give my puppy?", ("Biscuit", "Pepper", "Rex", "Luna", "Mochi",
                                               "Ziggy", "Olive", "Bruno")),
     "job": ("I work as a {v}", "What is my work?",
-            "How do I earn a living?", ("nurse", "carpenter", "data engineer", "pilot",
+            "What is my profession?", ("nurse", "carpenter", "data engineer", "pilot",
                                         "teacher", "pharmacist", "architect", "baker")),
     "allergy": ("I'm allergic to {v}", "What am I allergic to?",
                 "Which foods make me sick?", ("peanuts", "shellfish", "gluten", "eggs",
@@ -58,11 +59,7 @@ TOPICS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
                                                                     "Vietnam", "Greece")),
 }  # fmt: skip
 
-_STOPWORDS = frozenset({
-    "a", "an", "the", "i", "i'm", "me", "my", "am", "is", "are", "do", "does", "did", "what",
-    "which", "who", "where", "how", "in", "on", "to", "of", "for", "with", "at", "these",
-    "days", "every", "most", "next", "give", "make", "made", "i've", "this", "that",
-})  # fmt: skip
+_BM25 = Bm25Encoder()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +92,8 @@ def fact_users(count: int = 60, seed: int = 15) -> list[FactUser]:
     return users
 
 
-def content_words(text: str) -> set[str]:
-    words = re.findall(r"[a-z']+", text.lower())
-    return {w.rstrip("'s") for w in words if w not in _STOPWORDS}
-
-
-def shared_content_words(fact: str, question: str) -> set[str]:
-    return content_words(fact) & content_words(question)
+def shared_terms(fact: str, question: str) -> set[int]:
+    """The BM25 terms (after Qdrant's stemming and stopwords) a question shares with a fact:
+    none for a paraphrase ("earn a living" would meet "I live in" through the stem)."""
+    document = set(_BM25.document(fact).indices)
+    return document & set(_BM25.query(question).indices)

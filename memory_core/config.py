@@ -151,10 +151,13 @@ class SearchConfig(_Section):
 
     #: Which candidate lists are fused: ``hybrid`` (dense + BM25), or one alone (to compare).
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
-    fusion: Literal["weighted", "dbsf", "rrf"] = "weighted"
-    #: BM25 gets ``1 - dense_weight``. 0.3: on LOCOMO, with neighbours in the BM25 text, the
-    #: lexical list is the stronger one (0.5 was best when each list indexed the turn alone).
-    dense_weight: float = Field(default=0.3, ge=0.0, le=1.0)
+    #: ``relative``: dense min-max normalised, BM25 divided by its best score (see
+    #: retrieval.fusion); chosen on the retrieval matrix (benchmarks/retrieval_matrix.py):
+    #: plain ``weighted`` put the asked fact first in 90 % of unrelated-fact questions.
+    fusion: Literal["weighted", "relative", "dbsf", "rrf"] = "relative"
+    #: BM25 gets ``1 - dense_weight``. 0.2: on LOCOMO, with conversation neighbours in the
+    #: BM25 text, the lexical list is the stronger one (matrix, dev conversations 0-4).
+    dense_weight: float = Field(default=0.2, ge=0.0, le=1.0)
     candidates: int = Field(default=50, gt=0, le=1000)
     rrf_k: int = Field(default=60, gt=0)
     threshold: float | None = None

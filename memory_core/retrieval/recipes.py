@@ -32,6 +32,8 @@ RECIPES: Mapping[str, SearchConfig] = {
     "dense": SearchConfig(mode="dense"),
     #: Equal weights of dense and BM25 (the pre-LOCOMO default).
     "balanced": SearchConfig(dense_weight=0.5),
+    #: Min-max normalisation of both lists (the default before the retrieval matrix).
+    "weighted": SearchConfig(fusion="weighted", dense_weight=0.3),
     #: Reciprocal rank fusion and distribution-based fusion, to compare against.
     "rrf": SearchConfig(fusion="rrf"),
     "dbsf": SearchConfig(fusion="dbsf"),
