@@ -56,6 +56,21 @@ VARIANTS: dict[str, Any] = {
     "relative 0.4": {"dense_weight": 0.4},
     "no speaker list": {"speaker_weight": 0.0},
     "rrf": "rrf",
+    "+ query-time neighbours 0.2": {"neighbour_weight": 0.2},
+    "+ query-time neighbours 0.4": {"neighbour_weight": 0.4},
+}
+#: Query-time context instead of index-time: a store whose messages are indexed alone
+#: (``index`` context 0), searched with each candidate scored with its neighbours' evidence.
+MESSAGE_ONLY_INDEX = {"context_before": 0, "context_after": 0}
+QUERY_TIME_VARIANTS: dict[str, Any] = {
+    "bm25": "bm25",
+    "dense": "dense",
+    "default": None,
+    "query-time neighbours 0.2": {"neighbour_weight": 0.2},
+    "query-time neighbours 0.4": {"neighbour_weight": 0.4},
+    "query-time neighbours 0.6": {"neighbour_weight": 0.6},
+    "query-time neighbours 0.8": {"neighbour_weight": 0.8},
+    "query-time neighbours 1.0": {"neighbour_weight": 1.0},
 }
 SYSTEMS = ("bm25", "dense", "default", "mem0")
 
@@ -84,6 +99,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 cells[f"locomo/{pattern}/{half}"] = _locomo_scores(runs, questions, chosen)
             embedder.save()
             log(f"retrieval_matrix: locomo per {pattern} done")
+        runs = asyncio.run(
+            _locomo_cell(embedder, sessions, questions, 0, MESSAGE_ONLY_INDEX, QUERY_TIME_VARIANTS)
+        )
+        for half, keep in (("dev", True), ("test", False)):
+            chosen = [i for i, q in enumerate(questions) if (q.sample_id in dev) is keep]
+            cells[f"locomo/session, message-only index/{half}"] = _locomo_scores(
+                runs, questions, chosen
+            )
         for batched in (True, False):
             runs = asyncio.run(_facts_cell(embedder, users, batched))
             how = "one add" if batched else "one per add"
@@ -103,7 +126,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "data": {"conversations": len(samples), "questions": len(questions),
                  "dev_conversations": sorted(dev), "fact_users": len(users),
                  "facts": sum(len(u.facts) for u in users)},
-        "variants": {k: v for k, v in VARIANTS.items()},
+        "variants": {**VARIANTS, **QUERY_TIME_VARIANTS},
         "cells": cells,
         "seconds": round(time.perf_counter() - started, 1),
     }  # fmt: skip
@@ -132,23 +155,26 @@ async def _locomo_cell(
     sessions: Sequence[LocomoSession],
     questions: Sequence[Question],
     step: int,
+    index: Mapping[str, Any] | None = None,
+    variants: Mapping[str, Any] = VARIANTS,
 ) -> dict[str, list[list[list[str]]]]:
     home = WORK_DIR / "matrix-store"
     shutil.rmtree(home, ignore_errors=True)
     qvectors = await _query_vectors(embedder, [q.question for q in questions])
-    async with AsyncMemory(MemoryConfig(home=home), embedder=embedder) as memory:
+    config = MemoryConfig(home=home, index=dict(index or {}))
+    async with AsyncMemory(config, embedder=embedder) as memory:
         for turns, session in locomo_adds(sessions, step):
             await memory.add(
                 turns, user_id=session.sample_id, run_id=session.sample_id, infer=False,
                 valid_from=session.session_datetime,
             )  # fmt: skip
         runs: dict[str, list[list[list[str]]]] = {}
-        for name, config in VARIANTS.items():
+        for name, search in variants.items():
             retrieved = []
             for q in questions:
                 result = await memory.search(
                     q.question, user_id=q.sample_id, limit=LIMIT,
-                    query_vector=qvectors[q.question], config=config,
+                    query_vector=qvectors[q.question], config=search,
                 )  # fmt: skip
                 dia = [[str((i.get("metadata") or {}).get("dia_id"))] for i in result["results"]]
                 retrieved.append(dia)

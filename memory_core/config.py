@@ -167,6 +167,10 @@ class SearchConfig(_Section):
     #: Weight of the speaker list: candidates said by an actor the query names ("What did
     #: Ann say about…") are lifted by this much (0 turns it off). See retrieval.query.
     speaker_weight: float = Field(default=0.3, ge=0.0, le=1.0)
+    #: Query-time conversation context: a candidate gains this much of the best score of
+    #: the candidates within two positions of it in its run (see retrieval.neighbours).
+    #: 0 (off): the conversation's neighbours are indexed with each message instead.
+    neighbour_weight: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
 class IndexConfig(_Section):

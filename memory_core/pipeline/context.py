@@ -102,15 +102,13 @@ class ConversationIndexer:
 
     async def arrange(self, new: Sequence[UpsertOp]) -> list[UpsertOp]:
         """The ops to write for ``new`` (placed message upserts of one add, in order): the
-        new messages, then the earlier messages re-indexed. Outside a conversation, or with
-        no context configured, each message is indexed alone."""
+        new messages with their positions, then the earlier messages re-indexed. Outside a
+        conversation each message is indexed alone, and has no position."""
         messages = [op for op in new if op.record.kind == "message"]
-        if not messages:
+        if not messages or not is_conversation(messages[0].record.scope):
             return list(new)
         scope = messages[0].record.scope
         reach = self.config.context_before + self.config.context_after
-        if not is_conversation(scope) or reach == 0:
-            return list(new)
         start = await self.store.count(_conversation(scope))
         earlier = await self._tail(scope, start, reach)
         records = [replace_position(op.record, start + i) for i, op in enumerate(messages)]
@@ -128,7 +126,7 @@ class ConversationIndexer:
 
     async def _tail(self, scope: Scope, start: int, reach: int) -> list[MemoryRecord]:
         """The conversation's last ``reach`` messages before position ``start``, in order."""
-        if start == 0:
+        if start == 0 or reach == 0:
             return []
         recent = and_(_conversation(scope), Cond("position", "gte", max(0, start - reach)))
         hits, _ = await self.store.scroll(recent, reach * 4)

@@ -19,6 +19,7 @@ from memory_core.errors import InvalidInputError
 from memory_core.filters import Cond, FilterNode, and_
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.fusion import FUSIONS, Fusion, rrf
+from memory_core.retrieval.neighbours import with_neighbours
 from memory_core.retrieval.query import speaker_list
 from memory_core.stores.vector.base import DENSE, SPARSE, Hit, VectorQuery, VectorStore
 from memory_core.types import MemoryRecord
@@ -70,6 +71,8 @@ class Retriever:
             ranked.append(speakers)
             weights.append(config.speaker_weight)
         fused = fusion_of(config)(ranked, weights)
+        if config.neighbour_weight > 0:
+            fused = with_neighbours(fused, payloads, config.neighbour_weight, reach=2)
         cutoff = config.threshold if threshold is None else threshold
         if cutoff is not None:
             fused = [(doc, score) for doc, score in fused if score >= cutoff]

@@ -1,0 +1,55 @@
+"""Query-time conversation context: a candidate scored with its neighbours' evidence.
+
+    >>> payloads = {
+    ...     "q": {"run_id": "r", "position": 4}, "a": {"run_id": "r", "position": 5},
+    ...     "x": {"run_id": "s", "position": 5}, "f": {},
+    ... }
+    >>> with_neighbours([("q", 1.0), ("x", 0.5), ("a", 0.2), ("f", 0.1)], payloads, 0.5, 2)
+    [('q', 1.1), ('a', 0.7), ('x', 0.5), ('f', 0.1)]
+
+The alternative to indexing a message with its neighbours' words
+(:mod:`memory_core.pipeline.context`): each fused candidate of a conversation gains
+``weight`` times the best fused score among the candidates within ``reach`` positions of it
+in the same run. It sees only neighbours that some list already found, so it re-orders but
+never finds a turn that shares no word and no meaning with the query — which is what the
+index-time window does on LOCOMO. Measured in the retrieval matrix (``neighbour_weight``);
+off by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def with_neighbours(
+    fused: Sequence[tuple[str, float]],
+    payloads: Mapping[str, Mapping[str, Any]],
+    weight: float,
+    reach: int,
+) -> list[tuple[str, float]]:
+    """``fused`` re-scored with the neighbours' evidence, best first (ties by id)."""
+    score = dict(fused)
+    at: dict[tuple[Any, ...], str] = {}
+    for doc in score:
+        if (key := _place(payloads.get(doc, {}))) is not None:
+            at[key] = doc
+    rescored = []
+    for doc, own in fused:
+        key = _place(payloads.get(doc, {}))
+        best = 0.0
+        if key is not None:
+            *conversation, position = key
+            for step in range(-reach, reach + 1):
+                other = at.get((*conversation, position + step))
+                if step and other is not None:
+                    best = max(best, score[other])
+        rescored.append((doc, round(own + weight * best, 9)))
+    return sorted(rescored, key=lambda item: (-item[1], item[0]))
+
+
+def _place(payload: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    position, run = payload.get("position"), payload.get("run_id")
+    if position is None or run is None:
+        return None
+    return payload.get("user_id"), payload.get("agent_id"), run, position
