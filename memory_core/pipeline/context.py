@@ -9,8 +9,9 @@ and its date.
 The stored memory stays the message itself; only the BM25 text grows. A reply such as
 "Paris!" or "Yes, last week" means little alone: the turn before it says what it answers.
 Neighbours come from the *conversation*, not from the ``add()`` call: a conversation is the
-verbatim messages of one run scope (``run_id`` set: a thread, a chat session), in the order
-they arrived, across calls. So a chat added turn by turn, by exchanges or a session at a
+verbatim messages of one run scope (``run_id`` set: a thread, a chat session) — or, without
+a run, those added with the same ``source={"conversation_id": ...}`` — in the order they
+arrived, across calls. So a chat added turn by turn, by exchanges or a session at a
 time is indexed the same, and facts told in one call without a run (an onboarding form, a
 list of preferences) are each indexed alone, never with each other's words.
 
@@ -33,7 +34,7 @@ from memory_core.filters import Cond, FilterNode, and_
 from memory_core.pipeline.ops import UpsertOp
 from memory_core.scoping import exact_scope_filter
 from memory_core.stores.vector.base import VectorStore
-from memory_core.types import MemoryRecord, Scope
+from memory_core.types import MemoryRecord
 
 
 def speaker_line(text: str, actor_id: str | None) -> str:
@@ -72,9 +73,20 @@ def window(lines: Sequence[Line], i: int, config: IndexConfig) -> str:
     return dated("\n".join(line.text for line in around), config, lines[i].valid_from)
 
 
-def is_conversation(scope: Scope) -> bool:
-    """Messages form a conversation only within a run (a thread, a session)."""
-    return scope.run_id is not None
+#: ``add(..., source={"conversation_id": ...})`` says the messages belong to one
+#: conversation without a run scope (a chat kept at user level, say).
+CONVERSATION_KEY = "conversation_id"
+
+
+def conversation_of(record: MemoryRecord) -> str | None:
+    """The conversation a verbatim message belongs to: its run, else the caller's
+    ``source["conversation_id"]``; ``None`` for messages that form no conversation."""
+    if record.kind != "message":
+        return None
+    if record.run_id is not None:
+        return record.run_id
+    given = record.source.get(CONVERSATION_KEY)
+    return str(given) if given is not None else None
 
 
 def line_of(record: MemoryRecord) -> Line:
@@ -104,13 +116,13 @@ class ConversationIndexer:
         """The ops to write for ``new`` (placed message upserts of one add, in order): the
         new messages with their positions, then the earlier messages re-indexed. Outside a
         conversation each message is indexed alone, and has no position."""
-        messages = [op for op in new if op.record.kind == "message"]
-        if not messages or not is_conversation(messages[0].record.scope):
+        messages = [op for op in new if conversation_of(op.record) is not None]
+        if not messages:
             return list(new)
-        scope = messages[0].record.scope
+        conversation = _conversation(messages[0].record)
         reach = self.config.context_before + self.config.context_after
-        start = await self.store.count(_conversation(scope))
-        earlier = await self._tail(scope, start, reach)
+        start = await self.store.count(conversation)
+        earlier = await self._tail(conversation, start, reach)
         records = [replace_position(op.record, start + i) for i, op in enumerate(messages)]
         lines = [line_of(r) for r in earlier] + [line_of(r) for r in records]
         first_new = len(earlier)
@@ -121,14 +133,16 @@ class ConversationIndexer:
             for i, record in enumerate(earlier)
             if i >= first_new - self.config.context_after
         ]
-        others = [op for op in new if op.record.kind != "message"]
+        others = [op for op in new if conversation_of(op.record) is None]
         return ops + reindexed + others
 
-    async def _tail(self, scope: Scope, start: int, reach: int) -> list[MemoryRecord]:
+    async def _tail(
+        self, conversation: FilterNode | None, start: int, reach: int
+    ) -> list[MemoryRecord]:
         """The conversation's last ``reach`` messages before position ``start``, in order."""
         if start == 0 or reach == 0:
             return []
-        recent = and_(_conversation(scope), Cond("position", "gte", max(0, start - reach)))
+        recent = and_(conversation, Cond("position", "gte", max(0, start - reach)))
         hits, _ = await self.store.scroll(recent, reach * 4)
         records = [MemoryRecord.from_payload(hit.id, hit.payload) for hit in hits]
         return sorted(records, key=lambda r: r.position or 0)[-reach:]
@@ -138,7 +152,11 @@ def replace_position(record: MemoryRecord, position: int) -> MemoryRecord:
     return record.model_copy(update={"position": position})
 
 
-def _conversation(scope: Scope) -> FilterNode | None:
-    """The current verbatim messages of exactly this run scope that have a position."""
-    return and_(exact_scope_filter(scope), Cond("kind", "eq", "message"),
-                Cond("position", "gte", 0))  # fmt: skip
+def _conversation(record: MemoryRecord) -> FilterNode | None:
+    """The verbatim messages of ``record``'s conversation (exactly its scope; and its
+    conversation id when it has no run) that have a position."""
+    parts = [exact_scope_filter(record.scope), Cond("kind", "eq", "message"),
+             Cond("position", "gte", 0)]  # fmt: skip
+    if record.run_id is None:
+        parts.append(Cond(f"source.{CONVERSATION_KEY}", "eq", conversation_of(record)))
+    return and_(*parts)

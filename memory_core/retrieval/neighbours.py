@@ -49,7 +49,10 @@ def with_neighbours(
 
 
 def _place(payload: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    position, run = payload.get("position"), payload.get("run_id")
-    if position is None or run is None:
+    """(scope, conversation, position) of a conversation message; None for the others."""
+    position = payload.get("position")
+    source = payload.get("source") or {}
+    conversation = payload.get("run_id") or source.get("conversation_id")
+    if position is None or conversation is None:
         return None
-    return payload.get("user_id"), payload.get("agent_id"), run, position
+    return payload.get("user_id"), payload.get("agent_id"), conversation, position

@@ -114,3 +114,22 @@ def test_a_per_call_config_does_not_leak_into_the_engine_defaults(
             memory.search("Oslo", user_id="u", config="fastest")
         with pytest.raises(InvalidInputError, match="search config"):
             memory.search("Oslo", user_id="u", config={"mode": "graph"})
+
+
+def test_a_conversation_id_makes_a_conversation_without_a_run(
+    fast_tmp: Path, embedder: LocalEmbedder
+) -> None:
+    chat = {"conversation_id": "chat-1"}
+    with _open(fast_tmp / "h", embedder) as memory:
+        for message in MESSAGES[:2]:
+            memory.add([message], user_id="u", source=chat)
+        # Another conversation of the same user, in between, is not a neighbour.
+        memory.add("Marathon Berlin", user_id="u", source={"conversation_id": "chat-2"})
+        hits = memory.search("marathon Berlin", user_id="u", config="bm25")["results"]
+        assert {hit["memory"] for hit in hits} == {
+            "How was the marathon in Berlin?",
+            "Exhausting, but I finished it!",  # through the turn before it, an earlier add
+            "Marathon Berlin",
+        }
+        reply = memory.search("Exhausting finished", user_id="u", config="bm25")["results"]
+        assert "Marathon Berlin" not in {hit["memory"] for hit in reply}
