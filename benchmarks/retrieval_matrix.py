@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import json
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,29 +50,36 @@ VARIANTS: dict[str, Any] = {
     "bm25": "bm25",
     "dense": "dense",
     "default": None,
-    "weighted 0.3 (old default)": {"fusion": "weighted", "dense_weight": 0.3},
-    "weighted 0.2": {"fusion": "weighted", "dense_weight": 0.2},
-    "weighted 0.5": {"fusion": "weighted", "dense_weight": 0.5},
-    "relative 0.15": {"dense_weight": 0.15},
-    "relative 0.3": {"dense_weight": 0.3},
-    "relative 0.4": {"dense_weight": 0.4},
+    "weighted 0.3, no query-time (old default)": {
+        "fusion": "weighted", "dense_weight": 0.3, "neighbour_weight": 0.0},
+    "index-time context only": {"neighbour_weight": 0.0},
+    "query-time neighbours 0.2": {"neighbour_weight": 0.2},
+    "query-time neighbours 0.6": {"neighbour_weight": 0.6},
+    "dense_weight 0.15": {"dense_weight": 0.15},
+    "dense_weight 0.3": {"dense_weight": 0.3},
+    "weighted fusion": {"fusion": "weighted"},
     "no speaker list": {"speaker_weight": 0.0},
     "rrf": "rrf",
-    "+ query-time neighbours 0.2": {"neighbour_weight": 0.2},
-    "+ query-time neighbours 0.4": {"neighbour_weight": 0.4},
-}
-#: Query-time context instead of index-time: a store whose messages are indexed alone
-#: (``index`` context 0), searched with each candidate scored with its neighbours' evidence.
-MESSAGE_ONLY_INDEX = {"context_before": 0, "context_after": 0}
+}  # fmt: skip
+#: Experiments on other indexing (LOCOMO per session only; kept out of the verdicts): query-
+#: time context instead of index-time — a store whose messages are indexed alone, searched
+#: with each candidate scored with its neighbours' evidence — and other window sizes.
 QUERY_TIME_VARIANTS: dict[str, Any] = {
     "bm25": "bm25",
     "dense": "dense",
     "default": None,
+    "index alone, no query-time": {"neighbour_weight": 0.0},
     "query-time neighbours 0.2": {"neighbour_weight": 0.2},
     "query-time neighbours 0.4": {"neighbour_weight": 0.4},
     "query-time neighbours 0.6": {"neighbour_weight": 0.6},
     "query-time neighbours 0.8": {"neighbour_weight": 0.8},
     "query-time neighbours 1.0": {"neighbour_weight": 1.0},
+}
+EXPERIMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "message-only index": ({"context_before": 0, "context_after": 0}, QUERY_TIME_VARIANTS),
+    "index context 1+1": ({"context_before": 1, "context_after": 1}, {"default": None}),
+    "index context 3+3": ({"context_before": 3, "context_after": 3}, {"default": None}),
+    "index context 4+2": ({"context_before": 4, "context_after": 2}, {"default": None}),
 }
 SYSTEMS = ("bm25", "dense", "default", "mem0")
 
@@ -79,6 +88,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("retrieval_matrix (issue 15)")
     group.add_argument("--matrix-users", type=int, default=60, help="fact users (ten facts each)")
     group.add_argument("--matrix-no-mem0", action="store_true", help="memory-core only")
+    group.add_argument(
+        "--matrix-mem0-fresh",
+        action="store_true",
+        help="run Mem0 again even if its cells for the same data are cached under .work/",
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -99,14 +113,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 cells[f"locomo/{pattern}/{half}"] = _locomo_scores(runs, questions, chosen)
             embedder.save()
             log(f"retrieval_matrix: locomo per {pattern} done")
-        runs = asyncio.run(
-            _locomo_cell(embedder, sessions, questions, 0, MESSAGE_ONLY_INDEX, QUERY_TIME_VARIANTS)
-        )
-        for half, keep in (("dev", True), ("test", False)):
-            chosen = [i for i, q in enumerate(questions) if (q.sample_id in dev) is keep]
-            cells[f"locomo/session, message-only index/{half}"] = _locomo_scores(
-                runs, questions, chosen
-            )
+        for label, (index, variants) in EXPERIMENTS.items():
+            runs = asyncio.run(_locomo_cell(embedder, sessions, questions, 0, index, variants))
+            for half, keep in (("dev", True), ("test", False)):
+                chosen = [i for i, q in enumerate(questions) if (q.sample_id in dev) is keep]
+                cells[f"locomo/session, {label}/{half}"] = _locomo_scores(runs, questions, chosen)
+            log(f"retrieval_matrix: locomo, {label} done")
         for batched in (True, False):
             runs = asyncio.run(_facts_cell(embedder, users, batched))
             how = "one add" if batched else "one per add"
@@ -115,8 +127,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         embedder.save()
     finally:
         embedder.save()
+    mem0: dict[str, Any] = {"run": False}
     if not (args.matrix_no_mem0 or getattr(args, "no_mem0", False)):
-        _add_mem0(cells, sessions, questions, dev, users)
+        mem0 = _mem0_cells(cells, sessions, questions, dev, users, args.matrix_mem0_fresh)
     return {
         "suite": "retrieval_matrix",
         "command": getattr(args, "command_line", "python -m benchmarks.run"),
@@ -128,6 +141,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                  "facts": sum(len(u.facts) for u in users)},
         "variants": {**VARIANTS, **QUERY_TIME_VARIANTS},
         "cells": cells,
+        "mem0": mem0,
         "seconds": round(time.perf_counter() - started, 1),
     }  # fmt: skip
 
@@ -244,6 +258,42 @@ async def _query_vectors(embedder: CachedEmbedder, texts: Sequence[str]) -> dict
 
 
 # --- Mem0 ---------------------------------------------------------------------------------
+
+
+MEM0_CACHE = WORK_DIR / "matrix-mem0-cells.json"
+
+
+def _mem0_cells(
+    cells: dict[str, Any],
+    sessions: Sequence[LocomoSession],
+    questions: Sequence[Question],
+    dev: set[str],
+    users: Sequence[FactUser],
+    fresh: bool,
+) -> dict[str, Any]:
+    """Mem0's cells: run (about 15 min on 2 cores), or taken from its last run on the same
+    data — Mem0's results depend only on the data and the vectors, not on memory-core."""
+    key = _mem0_key(questions, users)
+    if not fresh and MEM0_CACHE.exists():
+        cached = json.loads(MEM0_CACHE.read_text())
+        if cached.get("key") == key:
+            for cell, value in cached["cells"].items():
+                if cell in cells:
+                    cells[cell]["mem0"] = value
+            return {"run": "cached", "measured_at": cached["measured_at"]}
+    _add_mem0(cells, sessions, questions, dev, users)
+    mem0 = {cell: runs["mem0"] for cell, runs in cells.items() if "mem0" in runs}
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    MEM0_CACHE.write_text(json.dumps({"key": key, "measured_at": stamp, "cells": mem0}))
+    return {"run": "fresh", "measured_at": stamp}
+
+
+def _mem0_key(questions: Sequence[Question], users: Sequence[FactUser]) -> str:
+    """What Mem0's cells depend on: the questions and the facts (text and wording)."""
+    text = json.dumps([[q.sample_id, q.question] for q in questions])
+    text += json.dumps([[f.text, f.question, f.paraphrase] for u in users for f in u.facts])
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def _add_mem0(

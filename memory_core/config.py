@@ -168,9 +168,10 @@ class SearchConfig(_Section):
     #: Ann say about…") are lifted by this much (0 turns it off). See retrieval.query.
     speaker_weight: float = Field(default=0.3, ge=0.0, le=1.0)
     #: Query-time conversation context: a candidate gains this much of the best score of
-    #: the candidates within two positions of it in its run (see retrieval.neighbours).
-    #: 0 (off): the conversation's neighbours are indexed with each message instead.
-    neighbour_weight: float = Field(default=0.0, ge=0.0, le=1.0)
+    #: the candidates within two positions of it in its conversation (retrieval.neighbours).
+    #: It adds to the index-time context (the neighbours' words in each message's BM25
+    #: text): on LOCOMO's dev half 0.785 -> 0.798 recall@10; alone it reached 0.736.
+    neighbour_weight: float = Field(default=0.4, ge=0.0, le=1.0)
 
 
 class IndexConfig(_Section):

@@ -15,12 +15,14 @@ arrived, across calls. So a chat added turn by turn, by exchanges or a session a
 time is indexed the same, and facts told in one call without a run (an onboarding form, a
 list of preferences) are each indexed alone, never with each other's words.
 
-Where: at index time. Each conversation message keeps its ``position``; a new message is
-indexed with the ``context_before`` messages before it, and the ``context_after`` messages
-before it are re-indexed with it (through the journaled writer, like any write). Measured
-on LOCOMO (benchmarks/retrieval_matrix.py) against scoring a candidate with its neighbours'
-evidence at query time, index time keeps search at one store query and lets a neighbour's
-words *find* a turn that no candidate list had; see the matrix report for the figures.
+Where: at index time, and at query time too. Each conversation message keeps its
+``position``; a new message is indexed with the ``context_before`` messages before it, and
+the ``context_after`` messages before it are re-indexed with it (through the journaled
+writer, like any write). Index time lets a neighbour's words *find* a turn that no
+candidate list had; query time (:mod:`memory_core.retrieval.neighbours`) re-scores the
+candidates found with their neighbours' evidence. On LOCOMO's dev half (recall@10,
+categories 1-4; benchmarks/retrieval_matrix.py): messages indexed alone 0.689, query time
+alone at best 0.736, index time alone 0.785, both 0.798.
 """
 
 from __future__ import annotations

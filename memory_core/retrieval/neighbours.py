@@ -12,8 +12,9 @@ The alternative to indexing a message with its neighbours' words
 ``weight`` times the best fused score among the candidates within ``reach`` positions of it
 in the same run. It sees only neighbours that some list already found, so it re-orders but
 never finds a turn that shares no word and no meaning with the query — which is what the
-index-time window does on LOCOMO. Measured in the retrieval matrix (``neighbour_weight``);
-off by default.
+index-time window does. Measured in the retrieval matrix (LOCOMO dev half, recall@10
+categories 1-4): index-time alone 0.785, query-time alone at best 0.736, both 0.798 — so
+both are on (``neighbour_weight`` 0.4).
 """
 
 from __future__ import annotations
