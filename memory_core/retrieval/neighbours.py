@@ -30,30 +30,30 @@ def with_neighbours(
     reach: int,
 ) -> list[tuple[str, float]]:
     """``fused`` re-scored with the neighbours' evidence, best first (ties by id)."""
+    places = {doc: key for doc, _ in fused if (key := _place(payloads.get(doc, {})))}
+    if not places:  # no conversation among the candidates: nothing to do
+        return list(fused)
     score = dict(fused)
-    at: dict[tuple[Any, ...], str] = {}
-    for doc in score:
-        if (key := _place(payloads.get(doc, {}))) is not None:
-            at[key] = doc
+    at = {key: doc for doc, key in places.items()}
     rescored = []
     for doc, own in fused:
-        key = _place(payloads.get(doc, {}))
         best = 0.0
-        if key is not None:
-            *conversation, position = key
+        if (key := places.get(doc)) is not None:
+            scope, position = key
             for step in range(-reach, reach + 1):
-                other = at.get((*conversation, position + step))
-                if step and other is not None:
-                    best = max(best, score[other])
+                other = at.get((scope, position + step)) if step else None
+                if other is not None and score[other] > best:
+                    best = score[other]
         rescored.append((doc, round(own + weight * best, 9)))
-    return sorted(rescored, key=lambda item: (-item[1], item[0]))
+    rescored.sort(key=lambda item: (-item[1], item[0]))
+    return rescored
 
 
-def _place(payload: Mapping[str, Any]) -> tuple[Any, ...] | None:
+def _place(payload: Mapping[str, Any]) -> tuple[tuple[Any, ...], int] | None:
     """(scope, conversation, position) of a conversation message; None for the others."""
     position = payload.get("position")
     source = payload.get("source") or {}
     conversation = payload.get("run_id") or source.get("conversation_id")
     if position is None or conversation is None:
         return None
-    return payload.get("user_id"), payload.get("agent_id"), conversation, position
+    return (payload.get("user_id"), payload.get("agent_id"), conversation), position
