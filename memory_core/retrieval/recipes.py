@@ -26,14 +26,16 @@ from memory_core.errors import InvalidInputError
 RECIPES: Mapping[str, SearchConfig] = {
     #: The engine's defaults: dense + BM25, weighted fusion, speaker list.
     "hybrid": SearchConfig(),
-    #: Lexical only: a memory is found only through words it shares with the query.
-    "bm25": SearchConfig(mode="bm25"),
-    #: Meaning only: the embedding model's nearest memories.
-    "dense": SearchConfig(mode="dense"),
+    #: Lexical only: a memory is found only through words it shares with the query, and
+    #: ranked by BM25 alone (no speaker list, no neighbours' evidence).
+    "bm25": SearchConfig(mode="bm25", speaker_weight=0.0, neighbour_weight=0.0),
+    #: Meaning only: the embedding model's nearest memories, by cosine alone.
+    "dense": SearchConfig(mode="dense", speaker_weight=0.0, neighbour_weight=0.0),
     #: Equal weights of dense and BM25 (the pre-LOCOMO default).
     "balanced": SearchConfig(dense_weight=0.5),
-    #: Min-max normalisation of both lists (the default before the retrieval matrix).
-    "weighted": SearchConfig(fusion="weighted", dense_weight=0.3),
+    #: The default before the retrieval matrix: min-max normalisation of both lists, no
+    #: query-time neighbours.
+    "weighted": SearchConfig(fusion="weighted", dense_weight=0.3, neighbour_weight=0.0),
     #: Reciprocal rank fusion and distribution-based fusion, to compare against.
     "rrf": SearchConfig(fusion="rrf"),
     "dbsf": SearchConfig(fusion="dbsf"),
