@@ -132,23 +132,32 @@ def render(result: dict[str, Any]) -> str:
 
 def run_mem0(sessions: Sequence[LocomoSession], questions: Sequence[Question]) -> dict[str, Any]:
     """Mem0 in ``.venv-mem0``: ingest and ask, one subprocess, vectors from the local server."""
-    venv = ensure_mem0_venv()
-    job_dir = WORK_DIR / "locomo-mem0"
-    shutil.rmtree(job_dir, ignore_errors=True)
-    job_dir.mkdir(parents=True)
     turns = [
         {"sample_id": s.sample_id, "dia_id": t.dia_id, "speaker": t.speaker,
          "text": t.memory_text, "date": s.session_datetime.isoformat()}
         for s in sessions for t in s.turns
     ]  # fmt: skip
     asked = [{"sample_id": q.sample_id, "question": q.question} for q in questions]
+    return run_mem0_job("locomo-mem0", turns, asked, LIMIT)
+
+
+def run_mem0_job(
+    name: str, turns: list[dict[str, Any]], asked: list[dict[str, Any]], limit: int
+) -> dict[str, Any]:
+    """Run ``mem0_locomo_driver.py`` on ``turns`` (``sample_id`` = user, ``dia_id`` kept in
+    metadata, ``speaker``, ``text``, ``date``) and ``asked`` (``sample_id``, ``question``);
+    returns its result (``retrieved``: each question's hits' dia_ids)."""
+    venv = ensure_mem0_venv()
+    job_dir = WORK_DIR / name
+    shutil.rmtree(job_dir, ignore_errors=True)
+    job_dir.mkdir(parents=True)
     _write_jsonl(job_dir / "turns.jsonl", turns)
     _write_jsonl(job_dir / "questions.jsonl", asked)
     home = job_dir / "home"
     with EmbeddingServer() as server:
         job = {
             "home": str(home), "dims": 384, "embed_model": server.model,
-            "embed_url": server.base_url, "limit": LIMIT,
+            "embed_url": server.base_url, "limit": limit,
             "turns": str(job_dir / "turns.jsonl"), "questions": str(job_dir / "questions.jsonl"),
         }  # fmt: skip
         (job_dir / "job.json").write_text(json.dumps(job))
@@ -160,7 +169,7 @@ def run_mem0(sessions: Sequence[LocomoSession], questions: Sequence[Question]) -
             cwd=REPO_DIR, env=mem0_env(home), timeout=3600, check=False,
         )  # fmt: skip
     if proc.returncode != 0 or not out.exists():
-        raise RuntimeError(f"the Mem0 LOCOMO driver failed (exit {proc.returncode})")
+        raise RuntimeError(f"the Mem0 driver failed on {name} (exit {proc.returncode})")
     result: dict[str, Any] = json.loads(out.read_text())
     result["process_seconds"] = round(time.perf_counter() - start, 1)
     result["venv"] = venv

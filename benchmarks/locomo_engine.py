@@ -91,13 +91,15 @@ def message(turn: Any, sample_id: str, session_no: int) -> dict[str, Any]:
 
 async def ingest(memory: AsyncMemory, sessions: Sequence[LocomoSession]) -> dict[str, Any]:
     """One ``add(infer=False)`` per session: its turns as messages, the session date as
-    ``valid_from``, the conversation's sample_id as ``user_id``."""
+    ``valid_from``, the conversation's sample_id as ``user_id`` and as ``run_id`` (a run is
+    a conversation: its messages are indexed with their neighbours across sessions)."""
     start = time.perf_counter()
     stored = repeats = 0
     for session in sessions:
         result = await memory.add(
             [message(t, session.sample_id, session.session_no) for t in session.turns],
             user_id=session.sample_id,
+            run_id=session.sample_id,
             infer=False,
             valid_from=session.session_datetime,
         )

@@ -41,7 +41,9 @@ def ingest(memory: Any, turns: list[dict[str, Any]]) -> dict[str, Any]:
     sqlite.execute("PRAGMA synchronous=OFF")
     start = time.perf_counter()
     for k, turn in enumerate(turns):
-        message = {"role": "user", "content": turn["text"], "name": turn["speaker"]}
+        message = {"role": "user", "content": turn["text"]}
+        if turn["speaker"]:  # facts told by the user themselves have none
+            message["name"] = turn["speaker"]
         meta = {"dia_id": turn["dia_id"], "session_date": turn["date"]}
         memory.add([message], user_id=turn["sample_id"], infer=False, metadata=meta)
         if k % 1000 == 999:

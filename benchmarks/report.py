@@ -226,6 +226,7 @@ def write(name: str, report: dict[str, Any], markdown: str) -> tuple[Path, Path]
 SECTIONS = {
     "issue2_latency": "Search latency, add throughput, RSS, cold start (suite `latency`)",
     "issue6_scale": "The 1M point (suite `scale`, `make bench-scale`)",
+    "retrieval_matrix": "Retrieval matrix: ingestion patterns × systems (suite `retrieval_matrix`)",
     "issue6_locomo": "LOCOMO retrieval (suite `locomo`)",
     "issue6_locomo_llm": "LOCOMO with an LLM: inferred ingestion (suite `locomo_llm`)",
     "issue4_graph": "Graph memory: write and graph-boosted search (suite `graph`)",

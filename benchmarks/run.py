@@ -38,6 +38,7 @@ from benchmarks import (
     locomo_report,
     reliability,
     report,
+    retrieval_matrix,
     scale,
 )
 from benchmarks.common import RESULTS_DIR, load_average
@@ -65,6 +66,12 @@ SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., s
         reliability.run,
         reliability.render,
         "issue11_reliability",
+    ),
+    "retrieval_matrix": (
+        retrieval_matrix.add_arguments,
+        retrieval_matrix.run,
+        retrieval_matrix.render,
+        "retrieval_matrix",
     ),
 }
 #: suites that run only when asked for (``--scale``, or by name): too long for ``make bench``

@@ -33,7 +33,7 @@ from memory_core.checks import (
     epoch_or_none,
     is_uuid,
 )
-from memory_core.config import MemoryConfig
+from memory_core.config import MemoryConfig, SearchConfig
 from memory_core.embeddings.base import Embedder
 from memory_core.embeddings.factory import create_embedder
 from memory_core.errors import (
@@ -51,6 +51,7 @@ from memory_core.integrity import check_parts, id_scheme
 from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
 from memory_core.pipeline import portable
+from memory_core.pipeline.context import ConversationIndexer
 from memory_core.pipeline.entities import EntityIndex, GraphSide
 from memory_core.pipeline.graph import GraphPlanner
 from memory_core.pipeline.importing import Imported, parse_record, write_batch
@@ -65,6 +66,7 @@ from memory_core.pipeline.writer import Writer
 from memory_core.records import Records
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.graph import GraphRecaller
+from memory_core.retrieval.recipes import resolve as resolve_search
 from memory_core.retrieval.search import Retriever
 from memory_core.scoping import KINDS, TimeView, read_filter
 from memory_core.stores.factory import create_graph_store, create_vector_store
@@ -171,7 +173,8 @@ class AsyncMemory:
             graph_planner = GraphPlanner(
                 self.graph.index, max_name_length=self.config.graph_store.max_name_length
             ) if self.graph else None  # fmt: skip
-            self.planner = Planner(self.writer, manager, graph_planner)
+            context = ConversationIndexer(self.store, self.config.index)
+            self.planner = Planner(self.writer, manager, graph_planner, context)
             replayed = await self.writer.replay()
             if replayed:
                 log.warning("memory-core: applied %s unfinished write(s)", replayed)
@@ -400,12 +403,17 @@ class AsyncMemory:
         include_expired: bool = False,
         kind: Kind | None = None,
         query_vector: Sequence[float] | None = None,
+        config: SearchConfig | str | Mapping[str, Any] | None = None,
     ) -> SearchResult:
         """Hybrid search (dense + BM25, fused) within a scope; best first.
 
         ``query_vector`` skips embedding the query (it must come from the same model).
+        ``config`` replaces the search configuration for this call: a recipe name
+        (``"bm25"``, ``"dense"``, ``"rrf"``… see :mod:`memory_core.retrieval.recipes`), a
+        ``SearchConfig`` or a dict of its fields. The engine's defaults stay as they are.
         """
         await self._ready()
+        per_call = resolve_search(config, default=self.config.search)
         if not isinstance(query, str) or not query.strip():
             raise InvalidInputError("search() needs a non-empty query string.")
         check_search_args(query, threshold, query_vector, self.embedder.dims)
@@ -417,7 +425,7 @@ class AsyncMemory:
             self.graph_recaller) else None  # fmt: skip
         scored = await self.retriever.search(
             query, flt, limit=limit, offset=offset, threshold=threshold,
-            query_vector=query_vector, graph=recall.scores if recall else None,
+            query_vector=query_vector, graph=recall.scores if recall else None, config=per_call,
         )  # fmt: skip
         result: SearchResult = {"results": [s.record.to_item(s.score) for s in scored]}
         if recall is not None:

@@ -121,6 +121,10 @@ class MemoryRecord(BaseModel):
         # Dumped as JSON lists in every mode, so a dump equals its own JSON round trip.
         return list(labels)
 
+    #: A verbatim message's place in its conversation (its run), counted across ``add``
+    #: calls; what its neighbours are found by (see :mod:`memory_core.pipeline.context`).
+    position: int | None = None
+
     @property
     def scope(self) -> Scope:
         return Scope(self.user_id, self.agent_id, self.run_id)

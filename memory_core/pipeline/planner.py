@@ -21,6 +21,7 @@ from typing import Any
 from memory_core.errors import StoreError
 from memory_core.filters import Cond, and_
 from memory_core.ids import normalize_text, successor_id, text_hash
+from memory_core.pipeline.context import ConversationIndexer
 from memory_core.pipeline.graph import GraphPlan, GraphPlanner
 from memory_core.pipeline.infer import Decided, MemoryManager
 from memory_core.pipeline.normalize import Message
@@ -52,12 +53,17 @@ class _Planned:
 
 class Planner:
     def __init__(
-        self, writer: Writer, manager: MemoryManager | None, graph: GraphPlanner | None = None
+        self,
+        writer: Writer,
+        manager: MemoryManager | None,
+        graph: GraphPlanner | None = None,
+        context: ConversationIndexer | None = None,
     ) -> None:
         self.writer = writer
         self.store = writer.store
         self.manager = manager
         self.graph = graph
+        self.context = context
 
     # --- verbatim ------------------------------------------------------------------------
 
@@ -66,8 +72,15 @@ class Planner:
         async with self.writer.lock:
             placed, repeats = await self.place(drafts)
             rows = [history_row(op.record, "ADD", None, op.record.text) for op in placed.values()]
-            moved = {op.record.id: vectors[draft_id] for draft_id, op in placed.items()}
-            await self.writer.commit(list(placed.values()), rows, vectors=moved)
+            ops = list(placed.values())
+            if self.context is not None:  # neighbours from the conversation, across calls
+                ops = await self.context.arrange(ops)
+            texts = {op.record.id: op.embed_text for op in ops}
+            moved = {
+                op.record.id: vectors[draft_id] for draft_id, op in placed.items()
+                if texts.get(op.record.id) == op.embed_text  # else the writer embeds anew
+            }  # fmt: skip
+            await self.writer.commit([*ops], rows, vectors=moved)
         return {"results": [
             add_event(placed[d.record.id].record, "ADD") if d.record.id in placed
             # A repeat reports the memory already stored, not the text sent again.

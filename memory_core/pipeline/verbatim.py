@@ -9,6 +9,9 @@
 
 The speaker stays in the embedded text (without it, dense recall on LOCOMO fell from 0.438
 to 0.301) but not in the stored memory. System messages are instructions, not memories.
+Each draft is the message alone (with its date, when configured); neighbours from its
+conversation are added under the writer's lock by
+:class:`~memory_core.pipeline.context.ConversationIndexer`, never from the rest of the call.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 from memory_core.config import IndexConfig
 from memory_core.ids import memory_id, text_hash
-from memory_core.pipeline.context import dense_and_sparse_texts, speaker_line
+from memory_core.pipeline.context import message_op, speaker_line
 from memory_core.pipeline.normalize import Message
 from memory_core.pipeline.ops import UpsertOp
 from memory_core.types import Kind, MemoryRecord, Scope
@@ -73,16 +76,14 @@ def verbatim_drafts(
     index: IndexConfig | None = None,
 ) -> list[UpsertOp]:
     """One upsert per non-system message; repeats within the batch collapse. ``index`` says
-    what is indexed beside the message (neighbours, date); none: the message alone."""
+    whether the date is indexed with the message; none: the message alone."""
     kept = [message for message in messages if message.role not in SKIPPED_ROLES]
-    texts = dense_and_sparse_texts(kept, index or _MESSAGE_ONLY, valid_from)
     drafts: dict[str, UpsertOp] = {}
-    for message, (embed_text, sparse_text) in zip(kept, texts, strict=True):
+    for message in kept:
         record = new_record(
             scope, "message", message.content, stamp=stamp, role=message.role,
             actor_id=message.actor_id, metadata={**metadata, **message.metadata},
             valid_from=valid_from, source=source,
         )  # fmt: skip
-        sparse = None if sparse_text == embed_text else sparse_text
-        drafts.setdefault(record.id, UpsertOp(record, embed_text, sparse))
+        drafts.setdefault(record.id, message_op(record, index or _MESSAGE_ONLY))
     return list(drafts.values())

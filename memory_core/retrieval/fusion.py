@@ -27,6 +27,23 @@ def weighted(lists: Sequence[Ranked], weights: Sequence[float]) -> list[tuple[st
     return _combine(lists, weights, _min_max)
 
 
+def weighted_relative(lists: Sequence[Ranked], weights: Sequence[float]) -> list[tuple[str, float]]:
+    """The first list (dense) min-max normalised, the others divided by their best score.
+
+    BM25 scores have a natural zero, min-max has none: two memories sharing one query word
+    with nearly equal BM25 scores become 1.0 and 0.0, so the lexical weight alone decides
+    between them, whatever their meaning. Divided by the best score they stay close, and
+    the dense list decides."""
+    scaled = [_min_max if i == 0 else _by_max for i in range(len(lists))]
+    scores: dict[str, float] = {}
+    for ranked, weight, normalise in zip(lists, weights, scaled, strict=True):
+        if ranked:
+            values = normalise([score for _, score in ranked])
+            for (doc, _), value in zip(ranked, values, strict=True):
+                scores[doc] = scores.get(doc, 0.0) + weight * value
+    return _sorted(scores)
+
+
 def dbsf(lists: Sequence[Ranked], weights: Sequence[float]) -> list[tuple[str, float]]:
     """Distribution-based: normalise each list over mean ± 3 standard deviations."""
     return _combine(lists, weights, _three_sigma)
@@ -43,7 +60,12 @@ def rrf(
     return _sorted(scores)
 
 
-FUSIONS: dict[str, Fusion] = {"weighted": weighted, "dbsf": dbsf, "rrf": rrf}
+FUSIONS: dict[str, Fusion] = {
+    "weighted": weighted,
+    "relative": weighted_relative,
+    "dbsf": dbsf,
+    "rrf": rrf,
+}
 
 
 def _combine(
@@ -66,6 +88,13 @@ def _min_max(values: list[float]) -> list[float]:
     if high == low:
         return [1.0] * len(values)
     return [(v - low) / (high - low) for v in values]
+
+
+def _by_max(values: list[float]) -> list[float]:
+    high = max(values)
+    if high <= 0:
+        return [1.0] * len(values)
+    return [max(0.0, v) / high for v in values]
 
 
 def _three_sigma(values: list[float]) -> list[float]:

@@ -18,6 +18,7 @@ from memory_core.errors import InvalidInputError
 from memory_core.filters import Cond, FilterNode, and_
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.fusion import FUSIONS, Fusion, rrf
+from memory_core.retrieval.neighbours import with_neighbours
 from memory_core.retrieval.query import speaker_list
 from memory_core.stores.vector.base import DENSE, SPARSE, Hit, VectorQuery, VectorStore
 from memory_core.types import MemoryRecord
@@ -31,9 +32,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.bm25 = bm25
-        self.config = config
-        fusion = FUSIONS[config.fusion]
-        self._fuse: Fusion = partial(rrf, k=config.rrf_k) if fusion is rrf else fusion
+        self.config = config  # the engine's defaults; a call may pass its own, never stored
 
     async def search(
         self,
@@ -45,25 +44,30 @@ class Retriever:
         threshold: float | None = None,
         query_vector: Sequence[float] | None = None,
         graph: Mapping[str, float] | None = None,
+        config: SearchConfig | None = None,
     ) -> list[Scored]:
         """Fused candidates; ``graph`` (memory id → score) is the graph's candidate list,
-        kept to the memories the filter admits."""
-        pool = max(self.config.candidates, offset + limit)
-        queries, weights = await self._queries(query, filter, pool, query_vector)
+        kept to the memories the filter admits. ``config`` replaces the engine's search
+        configuration for this call only."""
+        config = config or self.config
+        pool = max(config.candidates, offset + limit)
+        queries, weights = await self._queries(query, filter, pool, query_vector, config)
         graph_query = _graph_query(queries, filter, graph)
         if graph_query is not None:
             queries.append(graph_query)
-            weights.append(self.config.graph_weight)
+            weights.append(config.graph_weight)
         lists = await self.store.query(queries) if queries else []
         ranked = [_ranked(hits) for hits in lists]
         if graph is not None and graph_query is not None:  # by the graph's scores
             ranked[-1] = sorted(((doc, graph[doc]) for doc, _ in ranked[-1]), key=_by_score)
         payloads = {hit.id: hit.payload for hits in lists for hit in hits}
-        if self.config.speaker_weight > 0 and (speakers := speaker_list(query, payloads)):
+        if config.speaker_weight > 0 and (speakers := speaker_list(query, payloads)):
             ranked.append(speakers)
-            weights.append(self.config.speaker_weight)
-        fused = self._fuse(ranked, weights)
-        cutoff = self.config.threshold if threshold is None else threshold
+            weights.append(config.speaker_weight)
+        fused = fusion_of(config)(ranked, weights)
+        if config.neighbour_weight > 0:
+            fused = with_neighbours(fused, payloads, config.neighbour_weight, reach=2)
+        cutoff = config.threshold if threshold is None else threshold
         if cutoff is not None:
             fused = [(doc, score) for doc, score in fused if score >= cutoff]
         return [
@@ -77,9 +81,10 @@ class Retriever:
         filter: FilterNode | None,
         pool: int,
         query_vector: Sequence[float] | None,
+        config: SearchConfig,
     ) -> tuple[list[VectorQuery], list[float]]:
         """The dense and BM25 store queries ``mode`` asks for, with their fusion weights."""
-        mode, dense_weight = self.config.mode, self.config.dense_weight
+        mode, dense_weight = config.mode, config.dense_weight
         queries: list[VectorQuery] = []
         weights: list[float] = []
         if mode != "bm25":
@@ -101,6 +106,11 @@ class Retriever:
                 f"{self.embedder.dims}. Embed the query with the same model, or pass none."
             )
         return given
+
+
+def fusion_of(config: SearchConfig) -> Fusion:
+    fusion = FUSIONS[config.fusion]
+    return partial(rrf, k=config.rrf_k) if fusion is rrf else fusion
 
 
 def _graph_query(

@@ -30,8 +30,9 @@ def test_a_reply_is_found_through_the_turn_before_it(
         index = {"context_before": before, "context_after": 0}
         bm25 = {"mode": "bm25"}  # lexical: a term either is in the indexed text or is not
         with _open(fast_tmp / f"h{before}", embedder, index=index, search=bm25) as memory:
-            memory.add(CHAT, user_id="u")
-            found = _texts(memory, "marathon Berlin")  # words only the question has
+            memory.add(CHAT, user_id="u", run_id="chat")  # a run: its messages are a chat
+            found = [r["memory"] for r in memory.search(
+                "marathon Berlin", user_id="u", run_id="chat", limit=4)["results"]]  # fmt: skip
             assert ("Exhausting, but I finished it!" in found) is expected
             # What is stored and returned stays the turn itself.
             assert all("\n" not in text for text in found)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from memory_core.retrieval.fusion import dbsf, rrf, weighted
+from memory_core.retrieval.fusion import dbsf, rrf, weighted, weighted_relative
+from memory_core.retrieval.neighbours import with_neighbours
 
 DENSE = [("a", 0.9), ("b", 0.7), ("c", 0.5)]
 SPARSE = [("d", 12.0), ("a", 6.0)]
@@ -35,3 +36,31 @@ def test_rrf_and_dbsf() -> None:
     assert max(fused, key=fused.__getitem__) == "a"
     scores = dict(dbsf([DENSE, SPARSE], [0.5, 0.5]))
     assert set(scores) == {"a", "b", "c", "d"} and all(0 <= s <= 1 for s in scores.values())
+
+
+def test_relative_lets_meaning_decide_between_near_equal_lexical_matches() -> None:
+    # "Which sport do I play?": two facts share "play" with nearly equal BM25 scores; the
+    # dense list knows which one is about sport.
+    dense = [("tennis", 0.62), ("bass", 0.35), ("city", 0.20)]
+    sparse = [("bass", 2.05), ("tennis", 2.0)]
+    assert weighted([dense, sparse], [0.2, 0.8])[0][0] == "bass"  # min-max: 1.0 against 0.0
+    fused = dict(weighted_relative([dense, sparse], [0.2, 0.8]))
+    assert max(fused, key=fused.__getitem__) == "tennis"
+    assert fused["city"] == pytest.approx(0.0)  # dense alone, still min-max
+    assert fused["bass"] == pytest.approx(0.2 * (0.15 / 0.42) + 0.8)
+
+
+def test_neighbours_lift_a_candidate_next_to_strong_evidence_in_its_run_only() -> None:
+    payloads = {
+        "question": {"user_id": "u", "run_id": "r", "position": 7},
+        "answer": {"user_id": "u", "run_id": "r", "position": 8},
+        "far": {"user_id": "u", "run_id": "r", "position": 12},
+        "other_run": {"user_id": "u", "run_id": "s", "position": 8},
+        "fact": {"user_id": "u"},
+    }
+    fused = [("question", 1.0), ("far", 0.5), ("other_run", 0.5), ("answer", 0.4), ("fact", 0.3)]
+    lifted = dict(with_neighbours(fused, payloads, 0.5, reach=2))
+    assert lifted["answer"] == pytest.approx(0.9)  # next to the question's 1.0
+    assert lifted["question"] == pytest.approx(1.2)  # and the other way round
+    assert lifted["far"] == lifted["other_run"] == 0.5  # out of reach; another conversation
+    assert lifted["fact"] == 0.3  # not part of a conversation
