@@ -46,7 +46,9 @@ def _bm25_view(memory: Memory) -> dict[str, list[tuple[str, float]]]:
     view = {}
     for _, text in CHAT:
         hits = memory.search(text, user_id="u", run_id="r", limit=10, config="bm25")["results"]
-        view[text] = [(hit["memory"], hit["score"]) for hit in hits]
+        # Ties in order of text: two homes break score ties by their (per-home) ids.
+        view[text] = sorted(((hit["memory"], hit["score"]) for hit in hits),
+                            key=lambda hit: (-hit[1], hit[0]))  # fmt: skip
     return view
 
 
