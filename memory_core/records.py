@@ -18,8 +18,12 @@ What a key-value store (LangGraph's ``BaseStore``) needs from the engine, and no
 own logic: whole records written under the caller's ids (so a ``put`` then ``get`` returns the
 value exactly, and the same key twice is one record), reads by id and by filter AST, ranked
 search under a filter AST, per-record expiry (``expires_at``: a record past it is never read,
-and :meth:`Records.sweep` erases it), and erasing by filter. Every write goes through the
-journal (:class:`~memory_core.pipeline.writer.Writer`); each method has a sync twin on
+and :meth:`Records.sweep` erases it), and erasing by filter. For CrewAI and LangGraph too:
+paths under a scope and tags (``keyed_record(path=, tags=)``, matched with
+:mod:`memory_core.adapters.paths`), counts and facets from the store's index, vector-only
+search, records kept without an engine vector (``embed=False``), and the caller's own vectors
+in named spaces of any dimension (:mod:`memory_core.stores.spaces`). Every write goes through
+the journal (:class:`~memory_core.pipeline.writer.Writer`); each method has a sync twin on
 ``Memory.records``.
 """
 
