@@ -258,15 +258,24 @@ class Records:
         self, field: str, where: FilterNode | None, *, limit: int = FACET_LIMIT
     ) -> dict[str, int]:
         """How many live records matching ``where`` hold each value of ``field``, most
-        frequent first (at most ``limit`` values), from the store's index, never a scan.
+        frequent first, from the store's index, never a scan. More than ``limit`` distinct
+        values raise :class:`InvalidInputError` rather than come back cut (a cut path facet
+        could drop a child and keep its descendants): narrow ``where`` or raise ``limit``.
 
         ``field``: ``"tags"``, ``"kind"``, ``"role"``, a scope id field, or a path facet:
         ``"path"`` counts the records at or below each path (keys are encoded prefixes: use
         ``paths.children`` / ``paths.decode``), ``"path_key"`` the records exactly at each.
         """
+        check_page(limit, 0)
         await self._engine._ready()
         key = PATH_PREFIXES if field == "path" else field
-        return await self._engine.store.facet(key, _live_filter(where), limit)
+        counts = await self._engine.store.facet(key, _live_filter(where), limit + 1)
+        if len(counts) > limit:
+            raise InvalidInputError(
+                f"More than {limit} distinct values of {field!r} match: narrow `where` (e.g. "
+                "paths.under(a deeper path)) or pass a larger limit."
+            )
+        return counts
 
     async def touch(self, expiries: Mapping[str, float]) -> None:
         """Move records' expiry (a TTL refreshed on read)."""
