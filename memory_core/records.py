@@ -18,8 +18,12 @@ What a key-value store (LangGraph's ``BaseStore``) needs from the engine, and no
 own logic: whole records written under the caller's ids (so a ``put`` then ``get`` returns the
 value exactly, and the same key twice is one record), reads by id and by filter AST, ranked
 search under a filter AST, per-record expiry (``expires_at``: a record past it is never read,
-and :meth:`Records.sweep` erases it), and erasing by filter. Every write goes through the
-journal (:class:`~memory_core.pipeline.writer.Writer`); each method has a sync twin on
+and :meth:`Records.sweep` erases it), and erasing by filter. For CrewAI and LangGraph too:
+paths under a scope and tags (``keyed_record(path=, tags=)``, matched with
+:mod:`memory_core.adapters.paths`), counts and facets from the store's index, vector-only
+search, records kept without an engine vector (``embed=False``), and the caller's own vectors
+in named spaces of any dimension (:mod:`memory_core.stores.spaces`). Every write goes through
+the journal (:class:`~memory_core.pipeline.writer.Writer`); each method has a sync twin on
 ``Memory.records``.
 """
 
@@ -260,15 +264,24 @@ class Records:
         self, field: str, where: FilterNode | None, *, limit: int = FACET_LIMIT
     ) -> dict[str, int]:
         """How many live records matching ``where`` hold each value of ``field``, most
-        frequent first (at most ``limit`` values), from the store's index, never a scan.
+        frequent first, from the store's index, never a scan. More than ``limit`` distinct
+        values raise :class:`InvalidInputError` rather than come back cut (a cut path facet
+        could drop a child and keep its descendants): narrow ``where`` or raise ``limit``.
 
         ``field``: ``"tags"``, ``"kind"``, ``"role"``, a scope id field, or a path facet:
         ``"path"`` counts the records at or below each path (keys are encoded prefixes: use
         ``paths.children`` / ``paths.decode``), ``"path_key"`` the records exactly at each.
         """
+        check_page(limit, 0)
         await self._engine._ready()
         key = PATH_PREFIXES if field == "path" else field
-        return await self._engine.store.facet(key, _live_filter(where), limit)
+        counts = await self._engine.store.facet(key, _live_filter(where), limit + 1)
+        if len(counts) > limit:
+            raise InvalidInputError(
+                f"More than {limit} distinct values of {field!r} match: narrow `where` (e.g. "
+                "paths.under(a deeper path)) or pass a larger limit."
+            )
+        return counts
 
     async def touch(self, expiries: Mapping[str, float]) -> None:
         """Move records' expiry (a TTL refreshed on read)."""

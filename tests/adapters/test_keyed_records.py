@@ -80,6 +80,9 @@ async def test_path_facets_give_children_and_counts_from_the_index(engine: Async
     exact = paths.tree(await engine.records.facets("path_key", None))
     assert exact[("a", "b")] == 2 and exact[("a",)] == 1
     assert await engine.records.facets("tags", None) == {"food": 1, "x": 1}
+    assert await engine.records.facets("tags", None, limit=2) == {"food": 1, "x": 1}
+    with pytest.raises(InvalidInputError, match="More than 1 distinct"):
+        await engine.records.facets("tags", None, limit=1)  # never cut silently
 
 
 async def test_facets_and_count_see_only_live_records(engine: AsyncMemory) -> None:

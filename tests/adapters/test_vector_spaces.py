@@ -16,10 +16,10 @@ import pytest
 from memory_core import AsyncMemory, MemoryConfig
 from memory_core.adapters import Cond, paths
 from memory_core.embeddings import LocalEmbedder
-from memory_core.errors import DimensionMismatchError, InvalidInputError
-from memory_core.pipeline.ops import Op, SpaceUpsertOp, UpsertOp, op_from_json, op_to_json
+from memory_core.errors import ClosedError, DimensionMismatchError, InvalidInputError
+from memory_core.pipeline.ops import SpaceUpsertOp, op_from_json, op_to_json
 from memory_core.records import RecordWrite, keyed_record
-from memory_core.types import MemoryRecord, Scope
+from memory_core.types import Scope
 
 ALICE, BOB = Scope(user_id="alice"), Scope(user_id="bob")
 Opener = Callable[[], AsyncMemory]
@@ -161,17 +161,14 @@ def test_the_space_write_is_journaled_with_its_vectors() -> None:
 
 
 async def test_a_journaled_space_write_is_replayed_on_open(opener: Opener) -> None:
-    """The journal entry is written, the stores are not (a crash right after the journal):
-    opening the engine again applies it, space vector included."""
-    write = _write(7, unit(0, 1, 0))
+    """The journal entry is written, the space's store fails to apply it (closed under the
+    engine, as a crash would leave it): opening the engine again applies it, vector included."""
     async with opener() as engine:
-        await engine.records.put([_write(0, unit(1, 0, 0))])  # the space exists
-        await engine.history_store.begin(await _planned(engine, write), [])  # never applied
+        await engine.records.put([_write(0, unit(1, 0, 0))])
+        spaces = engine.writer.spaces
+        assert spaces is not None
+        await (await spaces.ensure("crewai", 3)).close()
+        with pytest.raises(ClosedError):
+            await engine.records.put([_write(7, unit(0, 1, 0))])
     async with opener() as engine:
         assert await _space_search(engine, unit(0, 1, 0)) == [7, 0]
-
-
-async def _planned(engine: AsyncMemory, write: RecordWrite) -> list[Op]:
-    """The ops ``records.put([write])`` journals."""
-    record: MemoryRecord = write.record
-    return [UpsertOp(record, write.embed_text), *await engine.records._space_ops([write])]
