@@ -3,8 +3,10 @@
     >>> from memory_core.retrieval.recipes import resolve
     >>> resolve("bm25").mode
     'bm25'
-    >>> resolve(None, default=resolve("hybrid")).fusion
+    >>> resolve(None, default=resolve("weighted")).fusion
     'weighted'
+    >>> resolve({"dense_weight": 0.5}).fusion  # fields not given keep their defaults
+    'relative'
 
 ``search(..., config="dense")`` or ``config=SearchConfig(dense_weight=0.5)`` varies fusion,
 weights or lists for one call without a second engine. Configs are frozen pydantic models,
