@@ -42,6 +42,7 @@ from memory_core.scoping import live_filter
 from memory_core.stores.history import HistoryRow, Purge
 from memory_core.stores.vector.base import Hit
 from memory_core.timeutil import now
+from memory_core.twins import sync_twin
 from memory_core.types import Kind, MemoryRecord, Scope
 
 if TYPE_CHECKING:
@@ -212,33 +213,20 @@ class SyncRecords:
 
     def __init__(self, records: Records, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
         self.engine = records
-        self._run = run
+        self._runner = run
 
-    def put(self, writes: Sequence[RecordWrite], delete: Sequence[str] = ()) -> None:
-        self._run(self.engine.put(writes, delete))
-
-    def get(self, ids: Sequence[str]) -> list[MemoryRecord]:
-        result: list[MemoryRecord] = self._run(self.engine.get(ids))
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        result: T = self._runner(coro)
         return result
 
-    def scan(self, where: FilterNode | None, *, limit: int, offset: int = 0) -> list[MemoryRecord]:
-        result: list[MemoryRecord] = self._run(self.engine.scan(where, limit=limit, offset=offset))
-        return result
-
-    def search(self, query: str, where: FilterNode | None, **kwargs: Any) -> list[Scored]:
-        result: list[Scored] = self._run(self.engine.search(query, where, **kwargs))
-        return result
-
-    def touch(self, expiries: Mapping[str, float]) -> None:
-        self._run(self.engine.touch(expiries))
-
-    def delete_where(self, where: FilterNode) -> int:
-        result: int = self._run(self.engine.delete_where(where))
-        return result
-
-    def sweep(self) -> int:
-        result: int = self._run(self.engine.sweep())
-        return result
+    # Every call of Records, with its signature and docstring (see memory_core.twins).
+    put = sync_twin(Records.put)
+    get = sync_twin(Records.get)
+    scan = sync_twin(Records.scan)
+    search = sync_twin(Records.search)
+    touch = sync_twin(Records.touch)
+    delete_where = sync_twin(Records.delete_where)
+    sweep = sync_twin(Records.sweep)
 
 
 def _live(record: MemoryRecord, at: float) -> bool:
