@@ -67,10 +67,9 @@ def test_async_only_names_are_lifecycle_only() -> None:
     assert async_names == _ASYNC_ONLY
 
 
-def test_the_twins_run_on_the_engine(tmp_path: Any) -> None:
-    with Memory.from_config({"home": str(tmp_path)}) as memory:
-        memory.add("Dana keeps bees", user_id="dana")
-        hits = memory.search("bees", user_id="dana", limit=1)["results"]
-        exported = memory.export_records(user_id="dana")
+def test_the_twins_run_on_the_engine(memory: Memory) -> None:
+    memory.add("Dana keeps bees", user_id="dana")
+    hits = memory.search("bees", user_id="dana", limit=1)["results"]
+    exported = memory.export_records(user_id="dana")
     assert hits[0]["memory"] == "Dana keeps bees"
     assert [r.text for r in exported] == ["Dana keeps bees"]
