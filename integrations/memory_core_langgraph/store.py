@@ -51,6 +51,7 @@ from langgraph.store.base import (
     ensure_embeddings,
     validate_op_namespace,
 )
+from memory_core_langchain import LangChainEmbedder
 
 from memory_core.checks import is_uuid
 from memory_core.config import MemoryConfig
@@ -61,7 +62,6 @@ from memory_core.scoping import scope_filter
 from memory_core.sync import LoopThread, Memory
 from memory_core.timeutil import now
 from memory_core.types import MemoryRecord, Scope
-from memory_core_langgraph.embeddings import LangChainEmbedder
 from memory_core_langgraph.items import (
     FRAMEWORK,
     index_text,
