@@ -39,6 +39,8 @@ from memory_core.pipeline.ops import (
     Op,
     PatchOp,
     UpsertOp,
+    ops_from_json,
+    ops_to_json,
 )
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.scoping import scope_filter as as_filter
@@ -90,7 +92,7 @@ class Writer:
         caller holds :attr:`lock`."""
         if not ops and not rows and not purges:
             return None
-        entry = await self.history.begin(ops, rows, purges)
+        entry = await self.history.begin(ops_to_json(ops), rows, purges)
         skipped = await self.apply(ops, vectors or {})
         await self.history.finish(entry)
         return skipped
@@ -102,7 +104,8 @@ class Writer:
         self.graph_backlog = 0
         self._replaying = True
         try:
-            for entry, ops in pending:
+            for entry, text in pending:
+                ops = ops_from_json(text)
                 log.info("memory-core: replaying journal entry %s (%s ops)", entry, len(ops))
                 await self.apply(ops, {})
                 await self.history.finish(entry)
@@ -192,7 +195,7 @@ class Writer:
                 log.error("memory-core: graph write refused, not retried: %s", exc)
                 return f"graph write refused, not retried: {exc}"
         # Deferred: the ops wait in a journal entry of their own, applied on a later write.
-        await self.history.begin(ops, [])
+        await self.history.begin(ops_to_json(list(ops)), [])
         self.graph_backlog += 1
         return self._graph_error
 

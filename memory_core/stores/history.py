@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from memory_core.errors import HomeCorruptError
-from memory_core.pipeline.ops import Op, ops_from_json, ops_to_json
 from memory_core.stores.sqlite_thread import SqliteThread
 from memory_core.timeutil import now, to_iso
 from memory_core.types import HistoryEntry
@@ -104,16 +103,17 @@ class HistoryStore:
     # --- writes ------------------------------------------------------------------------
 
     async def begin(
-        self, ops: list[Op], rows: list[HistoryRow], purges: list[Purge] | None = None
+        self, ops: str, rows: list[HistoryRow], purges: list[Purge] | None = None
     ) -> int:
-        """Journal ``ops`` and record ``rows``/``purges`` atomically; returns the entry id."""
+        """Journal ``ops`` (the writer's JSON, opaque here) and record ``rows``/``purges``
+        atomically; returns the entry id."""
         return await self._sql.run(self._begin_sync, ops, rows, purges or [])
 
     async def finish(self, entry_id: int) -> None:
         await self._sql.run(self._finish_sync, entry_id)
 
-    async def pending(self) -> list[tuple[int, list[Op]]]:
-        """Unfinished journal entries, oldest first."""
+    async def pending(self) -> list[tuple[int, str]]:
+        """Unfinished journal entries (id, the ops' JSON), oldest first."""
         return await self._sql.run(self._pending_sync)
 
     async def clear_all(self) -> None:
@@ -146,14 +146,12 @@ class HistoryStore:
                 str(self.path), f"schema {version[0]} is newer than this memory-core"
             )
 
-    def _begin_sync(self, ops: list[Op], rows: list[HistoryRow], purges: list[Purge]) -> int:
+    def _begin_sync(self, ops: str, rows: list[HistoryRow], purges: list[Purge]) -> int:
         db = self._sql.db
         stamp = now()
         db.execute("BEGIN IMMEDIATE")
         try:
-            cursor = db.execute(
-                "INSERT INTO journal (created_at, ops) VALUES (?, ?)", (stamp, ops_to_json(ops))
-            )
+            cursor = db.execute("INSERT INTO journal (created_at, ops) VALUES (?, ?)", (stamp, ops))
             entry_id = int(cursor.lastrowid or 0)
             db.executemany(
                 "INSERT INTO history (id, memory_id, event, old_memory, new_memory, created_at,"
@@ -188,11 +186,11 @@ class HistoryStore:
     def _finish_sync(self, entry_id: int) -> None:
         self._sql.db.execute("UPDATE journal SET done_at = ? WHERE id = ?", (now(), entry_id))
 
-    def _pending_sync(self) -> list[tuple[int, list[Op]]]:
+    def _pending_sync(self) -> list[tuple[int, str]]:
         rows = self._sql.db.execute(
             "SELECT id, ops FROM journal WHERE done_at IS NULL ORDER BY id"
         ).fetchall()
-        return [(int(entry_id), ops_from_json(text)) for entry_id, text in rows]
+        return [(int(entry_id), str(text)) for entry_id, text in rows]
 
     def _clear_all_sync(self) -> None:
         db = self._sql.db
