@@ -28,12 +28,14 @@ or a ``scope`` function of the config.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self, TypeVar, cast
 
 from langchain_core.messages import BaseMessage, convert_to_openai_messages
 from langchain_core.runnables import RunnableConfig
@@ -55,6 +57,7 @@ from memory_core_langgraph.store import MemoryStore, _scope_kwargs
 log = logging.getLogger("memory_core")
 ScopeFn = Callable[[RunnableConfig], Scope | None]
 _CONTROL = ("branch:", "join:", "__")  # channels that schedule more steps, not state
+_C = TypeVar("_C", bound="MemoryCheckpointer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,17 @@ class _Job:
 
 class MemoryCheckpointer(BaseCheckpointSaver[Any]):
     """Wraps ``saver``; forms memories in ``memory`` (a Memory, AsyncMemory or MemoryStore)
-    from each finished run's new messages. See the module docs."""
+    from each finished run's new messages. See the module docs.
+
+    It has exactly the wrapped saver's capabilities: the optional operations
+    (``delete_for_runs``, ``copy_thread``, ``prune`` and their async twins) are delegated
+    only when the saver implements them; otherwise they are the base class's, which raise
+    ``NotImplementedError``, so LangGraph (and its conformance suite) sees what is really
+    there. The instance's class is a subclass made once per set of capabilities.
+    """
+
+    def __new__(cls, saver: BaseCheckpointSaver[Any], *args: Any, **kwargs: Any) -> Self:
+        return super().__new__(_with_capabilities(cls, frozenset(_optional_ops(saver))))
 
     def __init__(
         self,
@@ -144,15 +157,6 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
         self.saver.delete_thread(thread_id)
         self._forget(thread_id)
 
-    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
-        self.saver.delete_for_runs(run_ids)
-
-    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        self.saver.copy_thread(source_thread_id, target_thread_id)
-
-    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        self.saver.prune(thread_ids, strategy=strategy)
-
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         return await self.saver.aget_tuple(config)
 
@@ -193,15 +197,6 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
     async def adelete_thread(self, thread_id: str) -> None:
         await self.saver.adelete_thread(thread_id)
         await asyncio.to_thread(self._forget, thread_id)
-
-    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
-        await self.saver.adelete_for_runs(run_ids)
-
-    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        await self.saver.acopy_thread(source_thread_id, target_thread_id)
-
-    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        await self.saver.aprune(thread_ids, strategy=strategy)
 
     def get_next_version(self, current: Any, channel: None) -> Any:
         return self.saver.get_next_version(current, channel)
@@ -341,6 +336,48 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
         if self._loop is None:
             self._loop = LoopThread()
         return self._loop.run(coro)
+
+
+#: Operations a saver may or may not implement (LangGraph's "extended capabilities").
+OPTIONAL_OPS = (
+    "delete_for_runs", "adelete_for_runs", "copy_thread", "acopy_thread", "prune", "aprune",
+)  # fmt: skip
+
+
+def _optional_ops(saver: BaseCheckpointSaver[Any]) -> list[str]:
+    """The optional operations ``saver``'s class overrides (LangGraph's own detection)."""
+    return [name for name in OPTIONAL_OPS
+            if getattr(type(saver), name) is not getattr(BaseCheckpointSaver, name)]  # fmt: skip
+
+
+_CLASSES: dict[tuple[type, frozenset[str]], type] = {}
+
+
+def _with_capabilities(cls: type[_C], ops: frozenset[str]) -> type[_C]:
+    """``cls``, or its subclass (made once) delegating ``ops`` to the wrapped saver."""
+    if not ops:
+        return cls
+    made = _CLASSES.get((cls, ops))
+    if made is None:
+        methods = {name: _delegate(name) for name in sorted(ops)}
+        made = type(f"{cls.__name__}[{', '.join(sorted(ops))}]", (cls,), methods)
+        _CLASSES[(cls, ops)] = made
+    return cast(type[_C], made)
+
+
+def _delegate(name: str) -> Callable[..., Any]:
+    base = getattr(BaseCheckpointSaver, name)
+    if inspect.iscoroutinefunction(base):
+
+        async def delegate_async(self: MemoryCheckpointer, *args: Any, **kwargs: Any) -> Any:
+            return await getattr(self.saver, name)(*args, **kwargs)
+
+        return functools.wraps(base)(delegate_async)
+
+    def delegate(self: MemoryCheckpointer, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.saver, name)(*args, **kwargs)
+
+    return functools.wraps(base)(delegate)
 
 
 def _final(checkpoint: Checkpoint, metadata: CheckpointMetadata) -> bool:
