@@ -37,12 +37,11 @@ from memory_core.ids import ID_NAMESPACE, text_hash
 from memory_core.pipeline.normalize import normalize_messages
 from memory_core.pipeline.ops import PatchOp, UpsertOp
 from memory_core.pipeline.plans import plan_erase, plan_put
-from memory_core.retrieval.search import Scored
 from memory_core.scoping import is_visible, visible
 from memory_core.stores.vector.base import Hit
 from memory_core.timeutil import now
 from memory_core.twins import sync_twin
-from memory_core.types import Kind, MemoryRecord, Scope
+from memory_core.types import Kind, MemoryRecord, Scope, ScoredRecord
 
 if TYPE_CHECKING:
     from memory_core.memory import AsyncMemory
@@ -146,7 +145,7 @@ class Records:
         limit: int,
         offset: int = 0,
         query_vector: Sequence[float] | None = None,
-    ) -> list[Scored]:
+    ) -> list[ScoredRecord]:
         """Hybrid search among live records matching ``where``; best first."""
         check_page(limit, offset)
         if not isinstance(query, str) or not query.strip():
