@@ -95,9 +95,16 @@ class ConfigError(MemoryCoreError, ValueError):
 
 
 class DimensionMismatchError(ConfigError):
-    def __init__(self, collection: str, existing: int, configured: int) -> None:
+    """A vector's size differs from what its collection (or vector space) holds;
+    ``existing`` is the stored size, ``configured`` the size given."""
+
+    def __init__(
+        self, collection: str, existing: int, configured: int, *, message: str | None = None
+    ) -> None:
+        self.collection, self.existing, self.configured = collection, existing, configured
         super().__init__(
-            f"Collection {collection!r} holds {existing}-dimensional vectors but the embedder "
+            message
+            or f"Collection {collection!r} holds {existing}-dimensional vectors but the embedder "
             f"makes {configured}-dimensional ones. Use the embedder the collection was built "
             "with, point vector_store.collection at a new name, or re-import into a new home."
         )

@@ -196,7 +196,7 @@ def in_order(ids: Sequence[str], hits: Sequence[Hit]) -> list[Hit]:
 def check_dense(points: Sequence[VectorPoint], dims: int) -> None:
     """Reject a wrong-sized dense vector before the backend does so less clearly."""
     for point in points:
-        if len(point.dense) != dims:
+        if point.dense is not None and len(point.dense) != dims:
             raise InvalidInputError(
                 f"Point {point.id} has a {len(point.dense)}-dimensional dense vector but the "
                 f"collection holds {dims}-dimensional ones. Embed with the collection's embedder."

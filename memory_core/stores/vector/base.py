@@ -56,10 +56,11 @@ class SparseVec:
 
 @dataclass(frozen=True, slots=True)
 class VectorPoint:
-    """A point to write. ``id`` is a UUID string."""
+    """A point to write. ``id`` is a UUID string; ``dense`` is ``None`` for a point kept
+    without a dense vector (found by BM25 and filters, never by a dense query)."""
 
     id: str
-    dense: Sequence[float]
+    dense: Sequence[float] | None
     sparse: SparseVec
     payload: Mapping[str, Any]
 

@@ -424,8 +424,9 @@ def _sparse(vec: SparseVec) -> models.SparseVector:
 
 
 def _point(point: VectorPoint) -> models.PointStruct:
-    dense = [float(x) for x in point.dense]
-    vectors: dict[str, Any] = {DENSE: dense, SPARSE: _sparse(point.sparse)}
+    vectors: dict[str, Any] = {SPARSE: _sparse(point.sparse)}
+    if point.dense is not None:
+        vectors[DENSE] = [float(x) for x in point.dense]
     return models.PointStruct(
         id=_shared.point_id(point.id), vector=vectors, payload=_shared.json_payload(point.payload)
     )

@@ -402,7 +402,9 @@ class QdrantEdgeStore:
         )
 
     def _point(self, point: VectorPoint) -> Any:
-        vectors = {DENSE: [float(x) for x in point.dense], SPARSE: _sparse(point.sparse)}
+        vectors: dict[str, Any] = {SPARSE: _sparse(point.sparse)}
+        if point.dense is not None:
+            vectors[DENSE] = [float(x) for x in point.dense]
         return qe.Point(_shared.point_id(point.id), vectors, _shared.json_payload(point.payload))
 
 
