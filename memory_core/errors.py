@@ -166,6 +166,22 @@ class LLMError(MemoryCoreError):
         self.usage = usage
 
 
+class WrongLoopError(MemoryCoreError, RuntimeError):
+    """A sync call was made from the engine's own event loop, where waiting for the engine
+    would deadlock it (as LangGraph's stores refuse the same)."""
+
+    def __init__(self, async_name: str | None = None, *, reason: str | None = None) -> None:
+        if reason is not None:
+            super().__init__(reason)
+            return
+        instead = f"`await ...{async_name}(...)`" if async_name else "the async twin (`a...`)"
+        super().__init__(
+            "A synchronous memory-core call was made from inside the engine's own event loop; "
+            f"it would wait for that loop forever. Use {instead} there, or call the sync "
+            "method from another thread."
+        )
+
+
 class ClosedError(MemoryCoreError):
     def __init__(self) -> None:
         super().__init__(

@@ -128,6 +128,8 @@ def _is_object_message(item: Any) -> bool:
 
 
 def _message(item: Any, where: str) -> ChatMessage:
+    if isinstance(item, ChatMessage):
+        return item
     if isinstance(item, str):
         return ChatMessage("user", item)
     if isinstance(item, Mapping):
