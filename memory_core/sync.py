@@ -118,12 +118,9 @@ class Memory:
     import_records = sync_twin(AsyncMemory.import_records)
     export_records = sync_list_twin(AsyncMemory.export_records)
     stats = sync_twin(AsyncMemory.stats)
+    handed_over = sync_twin(AsyncMemory.handed_over)
+    record_handover = sync_twin(AsyncMemory.record_handover)
 
-    def handed_over(self, conversation: str) -> set[str]:
-        return self._loop.run(self.engine.handed_over(conversation))
-
-    def record_handover(self, conversation: str, message_ids: Iterable[str]) -> None:
-        self._loop.run(self.engine.record_handover(conversation, message_ids))
 
     def close(self) -> None:
         """Flush and release the stores and the home lock. Safe to call twice."""
