@@ -18,14 +18,16 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
-from collections.abc import Coroutine, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Coroutine, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
 from memory_core import AsyncMemory, Memory
-from memory_core.errors import EmbeddingError, InvalidInputError
+from memory_core.adapters import Embedder, EngineHandle, check_texts
+from memory_core.errors import EmbeddingError
 
 T = TypeVar("T")
 _PROBE_TEXT = "dimension probe"
@@ -61,7 +63,7 @@ class LangChainEmbedder:
         return self.dims
 
     async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if not texts:
             return []
         return self._unit(await self._call(self.embeddings.aembed_documents(texts)))
@@ -106,83 +108,88 @@ class EngineEmbeddings(Embeddings):
     """LangChain ``Embeddings`` over the engine's embedder, e.g. for an ``InMemoryStore`` or a
     LangChain vector store side by side with memory-core, on the same model.
 
-    ``source`` is a ``Memory`` / ``AsyncMemory`` (its embedder) or an engine embedder. Every
-    call runs on one event loop — the engine's own for a ``Memory``, a private one otherwise —
-    so loop-bound clients (``AsyncOpenAI``) are never shared between loops, and the sync
-    methods work inside a running event loop (an async app, a notebook).
+    ``source`` is a ``Memory`` / ``AsyncMemory`` / ``EngineHandle`` (the engine's embedder,
+    called on the engine's home loop through the handle) or a bare engine embedder (called on
+    a private loop thread). Either way every call runs on one event loop, so loop-bound
+    clients (``AsyncOpenAI``) are never shared between loops, and the sync methods work inside
+    a running event loop (an async app, a notebook) — except on the engine's own home loop,
+    where they raise ``WrongLoopError`` naming the async method to use.
     """
 
-    def __init__(self, source: Memory | AsyncMemory | Any) -> None:
-        if isinstance(source, Memory):
-            self._runner: _Runner = _MemoryRunner(source)
-            self.embedder: Any = source.engine.embedder
-        elif isinstance(source, AsyncMemory):
-            self._runner = _PrivateLoop()
-            self.embedder = _LazyEngineEmbedder(source)
+    def __init__(self, source: Memory | AsyncMemory | EngineHandle | Embedder) -> None:
+        if isinstance(source, Memory | AsyncMemory | EngineHandle):
+            self._runner: _Runner = _EngineRunner(EngineHandle.of(source))
         else:
-            self._runner = _PrivateLoop()
-            self.embedder = source
+            self._runner = _PrivateLoop(source)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        result: list[list[float]] = self._runner.run(self.embedder.embed_documents(texts))
-        return result
+        return self._runner.run(self._runner.documents(texts), "aembed_documents")
 
     def embed_query(self, text: str) -> list[float]:
-        result: list[float] = self._runner.run(self.embedder.embed_query(text))
-        return result
+        return self._runner.run(self._runner.query(text), "aembed_query")
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        result: list[list[float]] = await self._runner.arun(self.embedder.embed_documents(texts))
-        return result
+        return await self._runner.arun(self._runner.documents(texts))
 
     async def aembed_query(self, text: str) -> list[float]:
-        result: list[float] = await self._runner.arun(self.embedder.embed_query(text))
-        return result
+        return await self._runner.arun(self._runner.query(text))
 
     def close(self) -> None:
         """Stop the private loop, if one was started (the embedder itself is the caller's)."""
         self._runner.close()
 
 
-class _Runner:
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        raise NotImplementedError
+class _Runner(ABC):
+    """Where the embedder's coroutines run, and the embedder they run."""
 
-    async def arun(self, coro: Coroutine[Any, Any, T]) -> T:
-        raise NotImplementedError
+    @abstractmethod
+    def embedder(self) -> Awaitable[Embedder]: ...
+
+    @abstractmethod
+    def run(self, coro: Coroutine[Any, Any, T], async_name: str) -> T: ...
+
+    @abstractmethod
+    async def arun(self, coro: Coroutine[Any, Any, T]) -> T: ...
 
     def close(self) -> None:
         return None
 
+    async def documents(self, texts: list[str]) -> list[list[float]]:
+        return await (await self.embedder()).embed_documents(texts)
 
-class _MemoryRunner(_Runner):
-    """Runs on the sync facade's engine loop."""
+    async def query(self, text: str) -> list[float]:
+        return await (await self.embedder()).embed_query(text)
 
-    def __init__(self, memory: Memory) -> None:
-        self.memory = memory
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return self.memory._run(coro)
+class _EngineRunner(_Runner):
+    """The engine's embedder, on the engine's home loop (the adapter kit's handle)."""
+
+    def __init__(self, handle: EngineHandle) -> None:
+        self.handle = handle
+
+    async def embedder(self) -> Embedder:
+        await self.handle.engine.open()  # a no-op once open; the embedder exists from then on
+        return self.handle.engine.embedder
+
+    def run(self, coro: Coroutine[Any, Any, T], async_name: str) -> T:
+        return self.handle.run(coro, async_name=async_name)
 
     async def arun(self, coro: Coroutine[Any, Any, T]) -> T:
-        return await asyncio.to_thread(self.memory._run, coro)
+        return await self.handle.arun(coro)
 
 
 class _PrivateLoop(_Runner):
-    """One event loop on a daemon thread, started on first use."""
+    """A bare embedder on one event loop of its own (a daemon thread, started on first use)."""
 
-    def __init__(self) -> None:
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
 
-    def _submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
-        with self._lock:
-            if self._loop is None:
-                self._loop = asyncio.new_event_loop()
-                threading.Thread(target=self._loop.run_forever, daemon=True).start()
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+    async def embedder(self) -> Embedder:
+        return self._embedder
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+    def run(self, coro: Coroutine[Any, Any, T], async_name: str) -> T:
         return self._submit(coro).result()
 
     async def arun(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -194,27 +201,9 @@ class _PrivateLoop(_Runner):
         if loop is not None:
             loop.call_soon_threadsafe(loop.stop)
 
-
-class _LazyEngineEmbedder:
-    def __init__(self, engine: AsyncMemory) -> None:
-        self.engine = engine
-
-    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        await self.engine.open()
-        return await self.engine.embedder.embed_documents(texts)
-
-    async def embed_query(self, text: str) -> list[float]:
-        await self.engine.open()
-        return await self.engine.embedder.embed_query(text)
-
-
-def _check_texts(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise InvalidInputError(
-            "embed_documents() takes a list of texts, got one str; wrap it: [text], "
-            "or call embed_query(text)."
-        )
-    texts = list(texts)
-    if not all(isinstance(text, str) for text in texts):
-        raise InvalidInputError("Every text to embed must be a str.")
-    return texts
+    def _submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, daemon=True).start()
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)

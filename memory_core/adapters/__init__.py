@@ -27,6 +27,8 @@ calls and back, and hold no memory logic of their own.
 from memory_core.adapters.formation import FormationQueue
 from memory_core.adapters.handle import EngineHandle
 from memory_core.adapters.render import render_memories
+from memory_core.embeddings._validate import check_texts
+from memory_core.embeddings.base import Embedder
 from memory_core.filters import And, Cond, FilterNode, IsEmpty, Not, Or, and_, parse_filter
 from memory_core.pipeline.messages import ROLES, ChatMessage, ToolCall, message_id, to_messages
 from memory_core.types import Scope
@@ -36,6 +38,7 @@ __all__ = [
     "And",
     "ChatMessage",
     "Cond",
+    "Embedder",
     "EngineHandle",
     "FilterNode",
     "FormationQueue",
@@ -45,6 +48,7 @@ __all__ = [
     "Scope",
     "ToolCall",
     "and_",
+    "check_texts",
     "message_id",
     "parse_filter",
     "render_memories",

@@ -17,9 +17,9 @@ from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 from memory_core_langchain import EngineEmbeddings, LangChainEmbedder
 
-from memory_core import Memory, MemoryConfig
+from memory_core import AsyncMemory, Memory, MemoryConfig
 from memory_core.embeddings import Embedder, LocalEmbedder, OpenAIEmbedder
-from memory_core.errors import EmbeddingError
+from memory_core.errors import EmbeddingError, WrongLoopError
 from memory_core.testing import EMBEDDINGS, Reply, Rule, ScriptedOpenAIServer
 from memory_core.testing.conformance.embedder import (
     CHECKS,
@@ -167,6 +167,22 @@ async def test_engine_embeddings_over_a_memory_use_its_embedder(
         [document] = bridge.embed_documents(["Alice likes tea"])
         assert document == (await bridge.aembed_documents(["Alice likes tea"]))[0]
         assert document == local.embed_sync(["Alice likes tea"])[0]
+
+
+async def test_engine_embeddings_on_the_engines_home_loop_name_the_async_method(
+    fast_tmp: Path, local: LocalEmbedder
+) -> None:
+    """Over an AsyncMemory opened on this loop, a sync call would deadlock the loop: it raises
+    WrongLoopError naming the async method; the async method works."""
+    engine = AsyncMemory(MemoryConfig(home=fast_tmp / "home"), embedder=local)
+    await engine.open()
+    try:
+        bridge = EngineEmbeddings(engine)
+        with pytest.raises(WrongLoopError, match="aembed_query"):
+            bridge.embed_query("tea")
+        assert await bridge.aembed_query("tea") == local.embed_sync(["tea"])[0]
+    finally:
+        await engine.close()
 
 
 class TestEngineEmbeddingsStandard(EmbeddingsIntegrationTests):
