@@ -24,6 +24,7 @@ calls and back, and hold no memory logic of their own.
 * :class:`FormationQueue` — memory formation off the hot path, recorded in the engine.
 """
 
+from memory_core.adapters import paths
 from memory_core.adapters.formation import FormationQueue
 from memory_core.adapters.handle import EngineHandle
 from memory_core.adapters.render import render_memories
@@ -31,7 +32,9 @@ from memory_core.embeddings._validate import check_texts
 from memory_core.embeddings.base import Embedder
 from memory_core.filters import And, Cond, FilterNode, IsEmpty, Not, Or, and_, parse_filter
 from memory_core.pipeline.messages import ROLES, ChatMessage, ToolCall, message_id, to_messages
-from memory_core.types import Scope
+from memory_core.records import RecordWrite, keyed_id, keyed_record
+from memory_core.scoping import scope_filter
+from memory_core.types import Scope, ScoredRecord
 
 __all__ = [
     "ROLES",
@@ -45,12 +48,18 @@ __all__ = [
     "IsEmpty",
     "Not",
     "Or",
+    "RecordWrite",
     "Scope",
+    "ScoredRecord",
     "ToolCall",
     "and_",
     "check_texts",
+    "keyed_id",
+    "keyed_record",
     "message_id",
     "parse_filter",
+    "paths",
     "render_memories",
+    "scope_filter",
     "to_messages",
 ]
