@@ -121,7 +121,6 @@ class Memory:
     handed_over = sync_twin(AsyncMemory.handed_over)
     record_handover = sync_twin(AsyncMemory.record_handover)
 
-
     def close(self) -> None:
         """Flush and release the stores and the home lock. Safe to call twice."""
         try:
