@@ -57,6 +57,7 @@ from memory_core.scoping import KINDS, TimeView, read_filter, scope_filter, visi
 from memory_core.stores.factory import create_graph_store, create_vector_store
 from memory_core.stores.graph.base import group_relations
 from memory_core.stores.history import HistoryStore
+from memory_core.stores.spaces import Spaces
 from memory_core.stores.vector.base import Hit, VectorStore
 from memory_core.timeutil import now
 from memory_core.types import (
@@ -144,6 +145,8 @@ class AsyncMemory:
             bm25 = Bm25Encoder()
             self.graph = await self._open_graph(undo, bm25)
             self.writer = Writer(self.history_store, self.store, self.embedder, bm25, self.graph)
+            self.writer.spaces = Spaces(self.config.vector_store, self.config.home)
+            undo.push_async_callback(self.writer.spaces.close)
             self.retriever = Retriever(self.store, self.embedder, bm25, self.config.search)
             self.graph_recaller = GraphRecaller(self.graph) if self.graph else None
             self.llm = self._given_llm or (
@@ -187,6 +190,8 @@ class AsyncMemory:
             # Close what this engine built; a store or embedder passed in is the caller's.
             if self._given_store is None:
                 await self.store.close()
+            if self.writer.spaces is not None:
+                await self.writer.spaces.close()
             if self.graph is not None:
                 await self.graph.index.store.close()
                 await self.graph.store.close()

@@ -35,9 +35,10 @@ from memory_core.errors import DimensionMismatchError, InvalidInputError
 from memory_core.filters import PATH_PREFIXES, Cond, FilterNode, and_, check_path
 from memory_core.ids import ID_NAMESPACE, text_hash
 from memory_core.pipeline.normalize import normalize_messages
-from memory_core.pipeline.ops import PatchOp, UpsertOp
+from memory_core.pipeline.ops import Op, PatchOp, SpaceUpsertOp, UpsertOp
 from memory_core.pipeline.plans import plan_erase, plan_put
 from memory_core.scoping import is_visible, visible
+from memory_core.stores.spaces import Spaces
 from memory_core.stores.vector.base import DENSE, Hit, VectorQuery
 from memory_core.timeutil import now
 from memory_core.twins import sync_twin
@@ -122,12 +123,17 @@ class RecordWrite:
     """A whole record to write under its own id. ``embed_text`` is what is embedded (and
     BM25-indexed); ``vector`` skips embedding (it must come from the engine's model);
     ``embed=False`` stores the record without an engine vector (BM25 and filters still find
-    it; a dense search does not)."""
+    it; a dense search does not). ``space`` + ``space_vector``: the caller's own vector, of
+    any dimension, in the named vector space ``space`` (searched with
+    ``records.search(None, where, query_vector=..., space=...)``); without a
+    ``space_vector`` the record's vector already in that space is kept."""
 
     record: MemoryRecord
     embed_text: str
     vector: Sequence[float] | None = None
     embed: bool = True
+    space: str | None = None
+    space_vector: Sequence[float] | None = None
 
 
 class Records:
@@ -143,9 +149,10 @@ class Records:
         for write in writes:
             self._check(write)
         given = {w.record.id: w.vector for w in writes if w.vector is not None and w.embed}
-        ops = [UpsertOp(w.record, w.embed_text, embed=w.embed) for w in writes]
-        vectors = {**await engine.writer.embed([o for o in ops if o.record.id not in given]),
-                   **given}  # fmt: skip
+        ops: list[Op] = [UpsertOp(w.record, w.embed_text, embed=w.embed) for w in writes]
+        ops += await self._space_ops(writes)
+        unembedded = [o for o in ops if isinstance(o, UpsertOp) and o.record.id not in given]
+        vectors = {**await engine.writer.embed(unembedded), **given}
         async with engine.writer.lock:
             stored = await engine.store.retrieve([w.record.id for w in writes] + list(delete))
             old = {h.id: MemoryRecord.from_payload(h.id, h.payload) for h in stored}
@@ -196,18 +203,27 @@ class Records:
         limit: int,
         offset: int = 0,
         query_vector: Sequence[float] | None = None,
+        space: str | None = None,
         min_score: float | None = None,
     ) -> list[ScoredRecord]:
         """Live records matching ``where``, best first.
 
         With a ``query`` string: hybrid search (dense + BM25; ``query_vector`` stands in for
         the query's embedding). With ``query=None``: vector-only search by ``query_vector``
-        (cosine similarity, from the engine's embedding model). ``min_score`` drops weaker
-        hits.
+        (cosine similarity, from the engine's embedding model), or with ``space`` by the
+        caller's vectors in that named space (any dimension; a space that does not exist
+        yet finds nothing). ``min_score`` drops weaker hits.
         """
         check_page(limit, offset)
         await self._engine._ready()
         flt = _live_filter(where)
+        if space is not None:
+            if query is not None or query_vector is None:
+                raise InvalidInputError(
+                    "A search in a vector space is by vector only: search(None, where, "
+                    "query_vector=[...], space=...)."
+                )
+            return await self._in_space(space, query_vector, flt, limit, offset, min_score)
         if query is None:
             return await self._nearest(query_vector, flt, limit, offset, min_score)
         if not isinstance(query, str) or not query.strip():
@@ -260,6 +276,76 @@ class Records:
     async def sweep(self) -> int:
         """Erase the records whose ``expires_at`` has passed; returns how many."""
         return await self.delete_where(Cond("expires_at", "lte", now()))
+
+    async def drop_space(self, space: str) -> None:
+        """Erase the named vector space's vectors and forget its dimension, so vectors of
+        another dimension may follow. The records stay. A missing space is fine."""
+        engine = self._engine
+        await engine._ready()
+        async with engine.writer.lock:
+            await self._spaces.drop(space)
+
+    @property
+    def _spaces(self) -> Spaces:
+        spaces = self._engine.writer.spaces
+        if spaces is None:
+            raise InvalidInputError("This engine has no vector spaces (it is not open).")
+        return spaces
+
+    async def _space_ops(self, writes: Sequence[RecordWrite]) -> list[Op]:
+        """One journaled op per space written; each space is made (and its dimension
+        checked) before anything enters the journal."""
+        by_space: dict[str, list[RecordWrite]] = {}
+        for write in writes:
+            if write.space_vector is not None:
+                if write.space is None:
+                    raise InvalidInputError(
+                        f"Record {write.record.id} has a space_vector but no space: name it."
+                    )
+                by_space.setdefault(write.space, []).append(write)
+        ops: list[Op] = []
+        for space, group in by_space.items():
+            vectors = tuple(tuple(float(x) for x in w.space_vector or ()) for w in group)
+            dims = len(vectors[0])
+            if odd := next((v for v in vectors if len(v) != dims), None):
+                raise DimensionMismatchError(
+                    f"space {space!r}", dims, len(odd),
+                    message=f"One put gives space {space!r} vectors of {dims} and {len(odd)} "
+                    "dimensions; a space holds one dimension.",
+                )  # fmt: skip
+            await self._spaces.ensure(space, dims)
+            ids = tuple(w.record.id for w in group)
+            scopes = tuple(w.record.scope.ids() for w in group)
+            ops.append(SpaceUpsertOp(space, ids, vectors, scopes))
+        return ops
+
+    async def _in_space(
+        self,
+        space: str,
+        vector: Sequence[float],
+        flt: FilterNode | None,
+        limit: int,
+        offset: int,
+        min_score: float | None,
+    ) -> list[ScoredRecord]:
+        """Rank ids by the space's vectors, then keep the live records ``flt`` admits, in
+        that order. The pool widens until enough records pass the filter or the space is
+        exhausted, so a selective filter never hides a match."""
+        wanted, pool = offset + limit, max(4 * (offset + limit), 64)
+        while True:
+            hits = await self._spaces.search(space, vector, pool, min_score)
+            admitted = await self._admitted([h.id for h in hits], flt)
+            found = [ScoredRecord(admitted[h.id], h.score) for h in hits if h.id in admitted]
+            if len(found) >= wanted or len(hits) < pool:
+                return found[offset:wanted]
+            pool *= 4
+
+    async def _admitted(self, ids: list[str], flt: FilterNode | None) -> dict[str, MemoryRecord]:
+        if not ids:
+            return {}
+        page, _ = await self._engine.store.scroll(and_(flt, Cond("id", "in", tuple(ids))),
+                                                  len(ids))  # fmt: skip
+        return {h.id: MemoryRecord.from_payload(h.id, h.payload) for h in page}
 
     async def _nearest(
         self,
@@ -316,6 +402,7 @@ class SyncRecords:
     scan = sync_twin(Records.scan)
     search = sync_twin(Records.search)
     count = sync_twin(Records.count)
+    drop_space = sync_twin(Records.drop_space)
     facets = sync_twin(Records.facets)
     touch = sync_twin(Records.touch)
     delete_where = sync_twin(Records.delete_where)

@@ -94,17 +94,19 @@ def plan_erase_scope(scope: dict[str, str] | None, *, drop_rows: bool = False) -
 
 
 def plan_put(
-    writes: Sequence[UpsertOp],
+    writes: Sequence[Op],
     stored: Mapping[str, MemoryRecord],
     delete: Sequence[str] = (),
     *,
     graph: bool,
 ) -> Plan:
-    """Write whole records under their own ids and erase the ``delete`` ids that exist.
+    """Write whole records under their own ids (``UpsertOp`` s, with any ``SpaceUpsertOp``
+    carrying the caller's own vectors) and erase the ``delete`` ids that exist.
 
     ``stored`` holds what the store has under those ids now: a write over a stored record is
     an ``UPDATE`` in history, a new one an ``ADD``; an erase is :func:`plan_erase`."""
-    rows = [_put_row(op.record, stored.get(op.record.id)) for op in writes]
+    records = [op.record for op in writes if isinstance(op, UpsertOp)]
+    rows = [_put_row(record, stored.get(record.id)) for record in records]
     gone = [stored[i] for i in dict.fromkeys(delete) if i in stored]
     return Plan(list(writes), rows) + plan_erase(gone, graph=graph)
 

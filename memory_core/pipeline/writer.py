@@ -38,6 +38,7 @@ from memory_core.pipeline.ops import (
     GraphMergeOp,
     Op,
     PatchOp,
+    SpaceUpsertOp,
     UpsertOp,
     ops_from_json,
     ops_to_json,
@@ -45,6 +46,7 @@ from memory_core.pipeline.ops import (
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.scoping import scope_filter as as_filter
 from memory_core.stores.history import HistoryRow, HistoryStore, Purge
+from memory_core.stores.spaces import Spaces
 from memory_core.stores.vector.base import VectorPoint, VectorStore
 from memory_core.types import Scope
 
@@ -65,6 +67,8 @@ class Writer:
         self.embedder = embedder
         self.bm25 = bm25
         self.graph = graph
+        #: The caller's named vector spaces; an erase reaches them too.
+        self.spaces: Spaces | None = None
         #: Held while planning and committing, so concurrent identical writes see each
         #: other (32 racing identical adds make one memory).
         self.lock = asyncio.Lock()
@@ -143,9 +147,17 @@ class Writer:
             await self.store.set_payload(op.ids, op.values)
         elif isinstance(op, DeleteOp):
             await self.store.delete(op.ids)
+            if self.spaces is not None:
+                await self.spaces.delete(op.ids)
+        elif isinstance(op, SpaceUpsertOp):
+            if self.spaces is None:
+                raise StoreError("A vector-space write needs the engine's spaces; none are set.")
+            await self.spaces.upsert(op.space, op.ids, op.vectors, op.scopes)
         elif isinstance(op, DeleteScopeOp):
             scope_filter = None if op.scope is None else as_filter(Scope(**op.scope))
             await self.store.delete_where(scope_filter)
+            if self.spaces is not None:
+                await self.spaces.delete_where(scope_filter)
             if self.graph is not None:
                 await self.graph.index.store.delete_where(scope_filter)
         elif isinstance(op, GraphMergeOp) and self.graph is not None and op.aliases:
