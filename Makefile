@@ -21,6 +21,7 @@ demo: bootstrap
 lint: bootstrap
 	$(UV) run --locked ruff check memory_core integrations tests benchmarks
 	$(UV) run --locked ruff format --check memory_core integrations tests benchmarks
+	$(UV) run --locked lint-imports
 
 typecheck: bootstrap
 	$(UV) run --locked mypy

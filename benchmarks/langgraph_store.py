@@ -57,6 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("langgraph_store (issue 5)")
     group.add_argument("--lg-sizes", default=None, help="item counts (default 10000,100000)")
     group.add_argument("--lg-queries", type=int, default=None, help="measured queries per size")
+    group.add_argument("--lg-namespaces-only", action="store_true",
+                       help="only list_namespaces and the facet query")  # fmt: skip
 
 
 def _plan(args: argparse.Namespace) -> dict[str, Any]:
@@ -74,6 +76,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from memory_core import MemoryConfig
 
     p = _plan(args)
+    if args.lg_namespaces_only:
+        return _namespaces_report(args, p)
     report: dict[str, Any] = {
         "suite": "issue5_langgraph_store", "command": args.command_line,
         "date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
@@ -106,8 +110,98 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                            result["MemoryStore"].pop("keys"))  # fmt: skip
         report["results"][str(size)] = result
         log(f"langgraph_store @ {size}: {json.dumps(result)}")
+    report["namespaces"] = {str(size): measure_namespaces(size) for size in p["sizes"]}
     report["load_average_end"] = load_average()
     return report
+
+
+# --- list_namespaces and a facet query ------------------------------------------------------
+
+NS_USERS, NS_TOPICS, NS_REPEATS = 100, 10, 5
+
+
+def _namespaces_report(args: argparse.Namespace, p: dict[str, Any]) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "suite": "issue5_langgraph_store", "command": args.command_line,
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
+        "load_average_start": load_average(), "revision": git_revision(), "plan": p,
+        "results": {}, "namespaces": {},
+    }  # fmt: skip
+    for size in p["sizes"]:
+        report["namespaces"][str(size)] = measure_namespaces(size)
+    report["load_average_end"] = load_average()
+    return report
+
+
+def measure_namespaces(size: int) -> dict[str, Any]:
+    """``list_namespaces`` and a facet query (items per child namespace) over ``size`` items
+    in ``("memories", user, topic)`` namespaces (100 users x 10 topics), MemoryStore against
+    InMemoryStore. The facet query is run both ways on the same engine: by scanning the
+    records and counting in Python (how ``list_namespaces`` worked before the adapter kit),
+    and through ``records.facets`` (the store's payload index) when the engine has it.
+    Embedding is a cheap deterministic function on both sides: only the store is timed."""
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+    from memory_core_langgraph import MemoryStore
+
+    from memory_core import MemoryConfig
+
+    index = {"dims": 16, "embed": DeterministicFakeEmbedding(size=16), "fields": ["text"]}
+    ops = [PutOp(("memories", f"u{i % NS_USERS}", f"t{(i // NS_USERS) % NS_TOPICS}"), f"k{i}",
+                 {"text": f"note {i}", "i": i}) for i in range(size)]  # fmt: skip
+    home = WORK_DIR / f"lg-namespaces-{size}"
+    shutil.rmtree(home, ignore_errors=True)
+    reference = InMemoryStore(index=index)  # type: ignore[arg-type]
+    ours = MemoryStore(MemoryConfig(home=home), index=index)  # type: ignore[arg-type]
+    try:
+        result = {"InMemoryStore": _namespace_timings(reference, ops),
+                  "MemoryStore": _namespace_timings(ours, ops)}  # fmt: skip
+        result["facet_scan_ms"] = _best_ms(lambda: _facet_by_scan(ours))
+        if hasattr(ours.engine.records, "facets"):
+            result["facet_index_ms"] = _best_ms(lambda: _facet_by_index(ours))
+    finally:
+        ours.close()
+        shutil.rmtree(home, ignore_errors=True)
+    log(f"langgraph_store namespaces @ {size}: {json.dumps(result)}")
+    return result
+
+
+def _namespace_timings(store: BaseStore, ops: list[PutOp]) -> dict[str, Any]:
+    start = time.perf_counter()
+    for batch in _batches(ops):
+        store.batch(batch)
+    load_s = time.perf_counter() - start
+    found = store.list_namespaces(prefix=("memories",), max_depth=2, limit=1000)
+    assert len(found) == min(NS_USERS, len(ops)), found[:3]
+    return {
+        "load_s": round(load_s, 1),
+        "list_namespaces_ms": _best_ms(lambda: store.list_namespaces(
+            prefix=("memories",), max_depth=2, limit=1000)),
+        "list_namespaces_deep_ms": _best_ms(lambda: store.list_namespaces(
+            prefix=("memories", "u7"), limit=1000)),
+    }  # fmt: skip
+
+
+def _facet_by_scan(store: Any) -> dict[str, int]:
+    """Items per user namespace, by reading every record (the pre-kit way)."""
+    from collections import Counter
+
+    records = store.call(store.engine.records.scan(None, limit=1_000_000))
+    return dict(Counter(store._namespace(r)[1] for r in records if len(store._namespace(r)) > 1))
+
+
+def _facet_by_index(store: Any) -> dict[str, int]:
+    """Items per user namespace, from the store's payload index."""
+    return dict(store.call(store.engine.records.facets("path", None, limit=1000)))
+
+
+def _best_ms(call: Any, repeats: int = NS_REPEATS) -> float:
+    """The best of ``repeats`` runs, in ms: a shared machine adds noise, never speed."""
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - t0)
+    return round(best * 1000, 2)
 
 
 def _queries(root: Path, size: int, n: int) -> tuple[list[dict[str, Any]], np.ndarray]:
@@ -180,6 +274,9 @@ def render(report: dict[str, Any]) -> str:
                          f"{r['p95_ms']:.2f}", f"{r['mean_ms']:.2f}", f"{r['hit_at_10']:.2f}",
                          overlap, f"{r['load_per_s']:,}"])  # fmt: skip
     report["tables"] = [("LangGraph store.search, query and filter", head, rows)]
+    ns_head, ns_rows = _namespace_rows(report.get("namespaces", {}))
+    if ns_rows:
+        report["tables"].append(("list_namespaces and a facet query", ns_head, ns_rows))
     plan = report["plan"]
     return "\n".join([
         "# LangGraph store.search: MemoryStore vs InMemoryStore (issue 5)", "",
@@ -194,4 +291,32 @@ def render(report: dict[str, Any]) -> str:
         "MemoryStore filters in the embedded Qdrant shard and fuses dense and BM25 results, so "
         "its top 10 differs from pure cosine (overlap@10). The machine was shared when this "
         "was measured: figures are indicative.", "",
+        *_namespace_section(ns_head, ns_rows),
     ])  # fmt: skip
+
+
+def _namespace_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    head = ["store", "items", "list_namespaces(max_depth=2) ms", "list_namespaces(user) ms",
+            "facet by scan ms", "facet by index ms"]  # fmt: skip
+    rows = []
+    for size, result in results.items():
+        for name in ("InMemoryStore", "MemoryStore"):
+            r, ours = result[name], name == "MemoryStore"
+            scan = f"{result['facet_scan_ms']:.1f}" if ours else "–"
+            facets = f"{result['facet_index_ms']:.1f}" if ours and "facet_index_ms" in result \
+                else "–"  # fmt: skip
+            rows.append([name, f"{int(size):,}", f"{r['list_namespaces_ms']:.1f}",
+                         f"{r['list_namespaces_deep_ms']:.1f}", scan, facets])  # fmt: skip
+    return head, rows
+
+
+def _namespace_section(head: list[str], rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return []
+    return [
+        "## list_namespaces and a facet query", "",
+        f"Items in `(\"memories\", user, topic)` namespaces ({NS_USERS} users x {NS_TOPICS} "
+        f"topics); best of {NS_REPEATS} runs. The facet query counts items per user namespace: "
+        "by scanning every record (the pre-kit way) and through `records.facets`.", "",
+        markdown_table(head, rows), "",
+    ]  # fmt: skip

@@ -17,7 +17,7 @@ from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 from pydantic import BaseModel, Field, field_serializer
 
 from memory_core.errors import InvalidScopeError, MissingScopeError
-from memory_core.filters import Cond, FilterNode, and_, path_fields
+from memory_core.filters import path_fields
 from memory_core.timeutil import to_iso
 
 Kind: TypeAlias = Literal["fact", "message", "procedure"]
@@ -57,10 +57,6 @@ class Scope:
         if self.empty:
             raise MissingScopeError(operation)
         return self
-
-    def filter(self) -> FilterNode | None:
-        """Equality on every id that is set: the whole of scoping on the read side."""
-        return and_(*(Cond(name, "eq", value) for name, value in self.ids().items()))
 
     def key(self) -> str:
         """Stable text form, used in deterministic ids."""

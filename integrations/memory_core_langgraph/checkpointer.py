@@ -11,12 +11,13 @@
     >>> saver.close(); memory.close()
 
 Every checkpoint operation is delegated to the wrapped saver unchanged (same results, same
-errors). When a run's final root checkpoint is written (made by the loop, with no edge left to
-follow), the thread is queued — a bounded queue, one entry per thread, drained by one
-background thread — and off the hot path its messages not yet handed over go to the engine:
-``add`` for the user (extracted facts with an LLM, verbatim without), and, with ``agent_id``,
-one procedural summary of the run for the agent. Failures are logged and retried
-(``retries``), never raised into the graph; :meth:`flush` / :meth:`aflush` wait for the queue.
+errors), and the wrapper has exactly the saver's optional capabilities. When a run's final root
+checkpoint is written (made by the loop, with no edge left to follow), the thread's messages go
+to the adapter kit's :class:`~memory_core.adapters.FormationQueue`, which forms memories off
+the hot path: ``add`` for the user (extracted facts with an LLM, verbatim without), and, with
+``agent_id``, one procedural summary of the run for the agent; only messages not handed over
+before (recorded in the engine, so a restart re-infers nothing). Failures are logged and
+retried (``retries``), never raised into the graph; :meth:`flush` / :meth:`aflush` wait.
 
 With ``forget_threads=True``, deleting a thread also erases its run-scoped memories
 (``run_id == thread_id``, e.g. what a graph wrote to ``("threads", thread_id)``).
@@ -27,15 +28,12 @@ or a ``scope`` function of the config.
 
 from __future__ import annotations
 
-import asyncio
+import functools
+import inspect
 import logging
-import queue
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self, TypeVar, cast
 
-from langchain_core.messages import BaseMessage, convert_to_openai_messages
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     BaseCheckpointSaver,
@@ -46,33 +44,36 @@ from langgraph.checkpoint.base import (
     DeltaChannelHistory,
 )
 
-from memory_core.memory import AsyncMemory
-from memory_core.sync import LoopThread, Memory
-from memory_core.types import Provenance, Scope
+from memory_core import AsyncMemory, Memory
+from memory_core.adapters import EngineHandle, FormationQueue
+from memory_core.types import Scope
 from memory_core_langgraph.items import FRAMEWORK
-from memory_core_langgraph.store import MemoryStore, _scope_kwargs
+from memory_core_langgraph.store import MemoryStore
 
 log = logging.getLogger("memory_core")
 ScopeFn = Callable[[RunnableConfig], Scope | None]
 _CONTROL = ("branch:", "join:", "__")  # channels that schedule more steps, not state
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    thread_id: str
-    scope: Scope
-    messages: tuple[Any, ...]
-    attempt: int = 0
+_C = TypeVar("_C", bound="MemoryCheckpointer")
 
 
 class MemoryCheckpointer(BaseCheckpointSaver[Any]):
-    """Wraps ``saver``; forms memories in ``memory`` (a Memory, AsyncMemory or MemoryStore)
-    from each finished run's new messages. See the module docs."""
+    """Wraps ``saver``; forms memories in ``memory`` (a Memory, AsyncMemory, MemoryStore or
+    EngineHandle) from each finished run's new messages. See the module docs.
+
+    It has exactly the wrapped saver's capabilities: the optional operations
+    (``delete_for_runs``, ``copy_thread``, ``prune`` and their async twins) are delegated
+    only when the saver implements them; otherwise they are the base class's, which raise
+    ``NotImplementedError``, so LangGraph (and its conformance suite) sees what is really
+    there. The instance's class is a subclass made once per set of capabilities.
+    """
+
+    def __new__(cls, saver: BaseCheckpointSaver[Any], *args: Any, **kwargs: Any) -> Self:
+        return super().__new__(_with_capabilities(cls, frozenset(_optional_ops(saver))))
 
     def __init__(
         self,
         saver: BaseCheckpointSaver[Any],
-        memory: Memory | AsyncMemory | MemoryStore,
+        memory: Memory | AsyncMemory | MemoryStore | EngineHandle,
         *,
         user_id_key: str = "user_id",
         scope: ScopeFn | None = None,
@@ -86,20 +87,15 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
         super().__init__(serde=saver.serde)
         self.saver = saver
         self.memory = memory
+        self.handle = memory.handle if isinstance(memory, MemoryStore) else EngineHandle.of(memory)
         self.user_id_key = user_id_key
         self.scope_fn = scope
         self.agent_id = agent_id
         self.messages_key = messages_key
-        self.infer = infer
-        self.retries = retries
         self.forget_threads = forget_threads
-        self._queue: queue.Queue[str | None] = queue.Queue(maxsize=max_queue)
-        self._pending: dict[str, _Job] = {}  # thread -> latest job not yet taken
-        self._handed: dict[str, set[str]] = {}  # thread -> message ids already handed over
-        self._lock = threading.Lock()
-        self._loop: LoopThread | None = None
-        self._worker = threading.Thread(target=self._work, name="memory-core-ckpt", daemon=True)
-        self._worker.start()
+        self.formation = FormationQueue(
+            self.handle, infer=infer, retries=retries, max_queue=max_queue
+        )
 
     # --- delegated checkpoint operations -----------------------------------------------
 
@@ -128,7 +124,8 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         saved = self.saver.put(config, checkpoint, metadata, new_versions)
-        self._after_put(config, checkpoint, metadata)
+        if (run := self._finished_run(config, checkpoint, metadata)) is not None:
+            self.formation.submit(*run, procedure_agent_id=self.agent_id, source=_SOURCE)
         return saved
 
     def put_writes(
@@ -142,16 +139,8 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
 
     def delete_thread(self, thread_id: str) -> None:
         self.saver.delete_thread(thread_id)
-        self._forget(thread_id)
-
-    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
-        self.saver.delete_for_runs(run_ids)
-
-    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        self.saver.copy_thread(source_thread_id, target_thread_id)
-
-    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        self.saver.prune(thread_ids, strategy=strategy)
+        if self.forget_threads:  # the thread's run-scoped memories go with it
+            self.handle.run(self._forget(thread_id), async_name="adelete_thread")
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         return await self.saver.aget_tuple(config)
@@ -175,10 +164,8 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         saved = await self.saver.aput(config, checkpoint, metadata, new_versions)
-        if self._queue.full():  # rare: wait for room off the event loop
-            await asyncio.to_thread(self._after_put, config, checkpoint, metadata)
-        else:
-            self._after_put(config, checkpoint, metadata)
+        if (run := self._finished_run(config, checkpoint, metadata)) is not None:
+            await self.formation.asubmit(*run, procedure_agent_id=self.agent_id, source=_SOURCE)
         return saved
 
     async def aput_writes(
@@ -192,16 +179,8 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
 
     async def adelete_thread(self, thread_id: str) -> None:
         await self.saver.adelete_thread(thread_id)
-        await asyncio.to_thread(self._forget, thread_id)
-
-    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
-        await self.saver.adelete_for_runs(run_ids)
-
-    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        await self.saver.acopy_thread(source_thread_id, target_thread_id)
-
-    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        await self.saver.aprune(thread_ids, strategy=strategy)
+        if self.forget_threads:
+            await self.handle.arun(self._forget(thread_id))
 
     def get_next_version(self, current: Any, channel: None) -> Any:
         return self.saver.get_next_version(current, channel)
@@ -219,40 +198,31 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
     # --- memory formation --------------------------------------------------------------
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every queued run has been handed to the engine (or given up on);
+        """Wait until every finished run has been handed to the engine (or given up on);
         returns False if ``timeout`` seconds passed first."""
-        done = threading.Event()
-
-        def wait() -> None:
-            self._queue.join()
-            done.set()
-
-        threading.Thread(target=wait, daemon=True).start()
-        return done.wait(timeout)
+        return self.formation.flush(timeout)
 
     async def aflush(self) -> bool:
         """Async :meth:`flush` (bound it with ``asyncio.timeout`` if needed)."""
-        return await asyncio.to_thread(self.flush)
+        return await self.formation.aflush()
 
     def close(self) -> None:
-        """Finish the queue and stop the worker (the wrapped saver stays open)."""
-        self._queue.put(None)
-        self._worker.join()
-        if self._loop is not None:
-            self._loop.stop()
+        """Finish the queue and stop its worker (the wrapped saver and the engine stay open)."""
+        self.formation.close()
 
-    def _after_put(
+    def _finished_run(
         self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata
-    ) -> None:
+    ) -> tuple[str, Scope, Sequence[Any]] | None:
+        """(thread, scope, messages) when this checkpoint ends a root run with messages."""
         configurable: Mapping[str, Any] = config.get("configurable") or {}
         if configurable.get("checkpoint_ns") or not _final(checkpoint, metadata):
-            return
+            return None
         thread_id = configurable.get("thread_id")
         scope = self._scope_of(config)
         messages = checkpoint.get("channel_values", {}).get(self.messages_key)
         if thread_id is None or scope is None or not isinstance(messages, list):
-            return
-        self._enqueue(_Job(str(thread_id), scope, tuple(messages)))
+            return None
+        return str(thread_id), scope, messages
 
     def _scope_of(self, config: RunnableConfig) -> Scope | None:
         if self.scope_fn is not None:
@@ -260,87 +230,52 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
         user_id = (config.get("configurable") or {}).get(self.user_id_key)
         return Scope(user_id=str(user_id)) if user_id else None
 
-    def _enqueue(self, job: _Job) -> None:
-        with self._lock:
-            queued = job.thread_id in self._pending
-            self._pending[job.thread_id] = job  # a newer checkpoint of the thread wins
-        if not queued:
-            self._queue.put(job.thread_id)
+    async def _forget(self, thread_id: str) -> None:
+        await self.handle.engine.delete_all(run_id=str(thread_id))
 
-    def _forget(self, thread_id: str) -> None:
-        with self._lock:
-            self._handed.pop(thread_id, None)
-        if self.forget_threads:  # the thread's run-scoped memories go with it
-            self._run(self._engine().delete_all(run_id=str(thread_id)))
 
-    def _work(self) -> None:
-        while True:
-            thread_id = self._queue.get()
-            try:
-                if thread_id is None:
-                    return
-                with self._lock:
-                    job = self._pending.pop(thread_id, None)
-                if job is not None:
-                    self._attempt(job)
-            finally:
-                self._queue.task_done()
+_SOURCE = {"framework": FRAMEWORK}
 
-    def _attempt(self, job: _Job) -> None:
-        try:
-            self._hand_over(job)
-        except Exception:
-            if job.attempt + 1 >= self.retries:
-                log.exception("memory-core: gave up forming memories of thread %s", job.thread_id)
-                return
-            log.warning("memory-core: forming memories of thread %s failed; retrying",
-                        job.thread_id, exc_info=True)  # fmt: skip
-            with self._lock:
-                newer = self._pending.get(job.thread_id)
-                if newer is None:  # a newer checkpoint carries the same messages and more
-                    self._pending[job.thread_id] = _Job(
-                        job.thread_id, job.scope, job.messages, job.attempt + 1
-                    )
-            if newer is None:
-                self._queue.put(job.thread_id)
+#: Operations a saver may or may not implement (LangGraph's "extended capabilities").
+OPTIONAL_OPS = (
+    "delete_for_runs", "adelete_for_runs", "copy_thread", "acopy_thread", "prune", "aprune",
+)  # fmt: skip
 
-    def _hand_over(self, job: _Job) -> None:
-        handed = self._handed.get(job.thread_id, set())
-        new = [m for m in job.messages if _message_id(m) not in handed]
-        if not new:
-            return
-        dicts = [_as_dict(m) for m in new]
-        said = [{"role": d["role"], "content": d["content"]} for d in dicts
-                if d.get("role") in ("user", "assistant") and d.get("content")]  # fmt: skip
-        source = Provenance({"framework": FRAMEWORK, "thread_id": job.thread_id})
-        if said:
-            self._run(
-                self._engine().add(
-                    said, **_scope_kwargs(job.scope), infer=self.infer, source=source
-                )
-            )
-        if self.agent_id is not None:
-            scope = Scope(job.scope.user_id, self.agent_id, job.scope.run_id)
-            self._run(self._engine().add(
-                dicts, **_scope_kwargs(scope), memory_type="procedural", infer=self.infer,
-                metadata={"task": _task_of(dicts)}, source=source,
-            ))  # fmt: skip
-        with self._lock:  # only after success: a retry hands the same messages again
-            self._handed.setdefault(job.thread_id, set()).update(_message_id(m) for m in new)
 
-    def _engine(self) -> AsyncMemory:
-        if isinstance(self.memory, MemoryStore):
-            return self.memory.engine
-        return self.memory.engine if isinstance(self.memory, Memory) else self.memory
+def _optional_ops(saver: BaseCheckpointSaver[Any]) -> list[str]:
+    """The optional operations ``saver``'s class overrides (LangGraph's own detection)."""
+    return [name for name in OPTIONAL_OPS
+            if getattr(type(saver), name) is not getattr(BaseCheckpointSaver, name)]  # fmt: skip
 
-    def _run(self, coro: Any) -> Any:
-        if isinstance(self.memory, MemoryStore):
-            return self.memory.call(coro)
-        if isinstance(self.memory, Memory):
-            return self.memory._loop.run(coro)
-        if self._loop is None:
-            self._loop = LoopThread()
-        return self._loop.run(coro)
+
+_CLASSES: dict[tuple[type, frozenset[str]], type] = {}
+
+
+def _with_capabilities(cls: type[_C], ops: frozenset[str]) -> type[_C]:
+    """``cls``, or its subclass (made once) delegating ``ops`` to the wrapped saver."""
+    if not ops:
+        return cls
+    made = _CLASSES.get((cls, ops))
+    if made is None:
+        methods = {name: _delegate(name) for name in sorted(ops)}
+        made = type(f"{cls.__name__}[{', '.join(sorted(ops))}]", (cls,), methods)
+        _CLASSES[(cls, ops)] = made
+    return cast(type[_C], made)
+
+
+def _delegate(name: str) -> Callable[..., Any]:
+    base = getattr(BaseCheckpointSaver, name)
+    if inspect.iscoroutinefunction(base):
+
+        async def delegate_async(self: MemoryCheckpointer, *args: Any, **kwargs: Any) -> Any:
+            return await getattr(self.saver, name)(*args, **kwargs)
+
+        return functools.wraps(base)(delegate_async)
+
+    def delegate(self: MemoryCheckpointer, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.saver, name)(*args, **kwargs)
+
+    return functools.wraps(base)(delegate)
 
 
 def _final(checkpoint: Checkpoint, metadata: CheckpointMetadata) -> bool:
@@ -349,30 +284,3 @@ def _final(checkpoint: Checkpoint, metadata: CheckpointMetadata) -> bool:
         return False
     updated = checkpoint.get("updated_channels")
     return updated is None or not any(c.startswith(_CONTROL) for c in updated)
-
-
-def _message_id(message: Any) -> str:
-    if isinstance(message, BaseMessage) and message.id:
-        return message.id
-    return repr(message)
-
-
-def _as_dict(message: Any) -> dict[str, Any]:
-    if isinstance(message, BaseMessage):
-        converted: dict[str, Any] = convert_to_openai_messages(message)
-        if isinstance(converted.get("content"), list):  # text parts only
-            parts = converted["content"]
-            converted["content"] = " ".join(
-                p.get("text", "") for p in parts if isinstance(p, dict)
-            ).strip()
-        return converted
-    return (
-        dict(message) if isinstance(message, Mapping) else {"role": "user", "content": str(message)}
-    )
-
-
-def _task_of(messages: Sequence[Mapping[str, Any]]) -> str:
-    for message in messages:
-        if message.get("role") == "user" and isinstance(message.get("content"), str):
-            return " ".join(message["content"].split())[:200] or "run"
-    return "run"

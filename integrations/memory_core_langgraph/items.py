@@ -5,11 +5,12 @@
     >>> index_text({"text": "Alice likes tea", "n": 1}, None)
     ('Alice likes tea', True)
 
-An item stored through the store becomes one engine record: ``metadata`` is the value exactly
-as given, ``text`` is what is indexed (the ``index`` fields' texts, else the value's strings),
-and ``source`` says where it lives (``namespace``, ``key``, the prefixes a namespace search
-matches, whether it is indexed, its TTL, and the run that wrote it). An engine memory with no
-namespace shows as the item ``key = id``, ``value = {"content", "kind", "metadata"}``.
+An item stored through the store becomes one engine record: its namespace is the record's
+``path`` (the kit's paths: indexed with every prefix, matched label by label), ``metadata`` is
+the value exactly as given, ``text`` is what is indexed (the ``index`` fields' texts, else the
+value's strings), and ``source`` says the rest (``key``, whether it is indexed, its TTL, the
+run that wrote it). A record the store did not write shows as the item ``key = id``,
+``value = {"content", "kind", "metadata"}``.
 """
 
 from __future__ import annotations
@@ -21,23 +22,12 @@ from typing import Any
 
 from langgraph.store.base import Item, get_text_at_path, tokenize_path
 
+from memory_core.adapters import Cond, FilterNode, IsEmpty, Not, and_
 from memory_core.errors import InvalidFilterError
-from memory_core.filters import Cond, FilterNode, IsEmpty, Not, and_
 from memory_core.types import MemoryRecord
 
 FRAMEWORK = "langgraph"
-ROOT = "."  # the prefix every namespace has; no label can contain "." so it never collides
 _OPERATORS = {"$eq": "eq", "$ne": "ne", "$gt": "gt", "$gte": "gte", "$lt": "lt", "$lte": "lte"}
-
-
-def prefixes(namespace: Sequence[str]) -> list[str]:
-    """The search prefixes a namespace matches: the root, then each leading run of labels."""
-    return [ROOT, *(".".join(namespace[:n]) for n in range(1, len(namespace) + 1))]
-
-
-def prefix_filter(prefix: Sequence[str]) -> FilterNode:
-    """Store items whose namespace starts with ``prefix``."""
-    return Cond("source.lg_prefixes", "eq", ".".join(prefix) if prefix else ROOT)
 
 
 def index_text(value: Mapping[str, Any], paths: Sequence[str] | None) -> tuple[str, bool]:
@@ -119,13 +109,6 @@ def to_item(record: MemoryRecord, namespace: tuple[str, ...]) -> Item:
         value=value, key=key, namespace=namespace,
         created_at=_time(record.created_at), updated_at=_time(record.updated_at),
     )  # fmt: skip
-
-
-def stored_namespace(record: MemoryRecord) -> tuple[str, ...] | None:
-    """The namespace an item was stored under (None for engine memories)."""
-    if record.source.get("framework") != FRAMEWORK or "namespace" not in record.source:
-        return None
-    return tuple(record.source["namespace"])
 
 
 def _time(epoch: float) -> datetime:

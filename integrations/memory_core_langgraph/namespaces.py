@@ -27,8 +27,8 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from memory_core.adapters import And, Cond, FilterNode, IsEmpty, Not, Or, and_
 from memory_core.errors import ConfigError
-from memory_core.filters import Cond, FilterNode, IsEmpty, Not, Or, and_
 from memory_core.types import SCOPE_FIELDS, Scope
 
 DEFAULT_TEMPLATES: tuple[tuple[str, ...], ...] = (
@@ -131,7 +131,15 @@ class NamespaceMap:
     def engine_filter(self, prefix: Sequence[str]) -> FilterNode | None:
         """Engine memories (no namespace) whose canonical namespace starts with ``prefix``;
         ``None`` when there can be none."""
-        branches: list[FilterNode] = []
+        branches = [node for _, node in self.engine_branches(prefix)]
+        if not branches:
+            return None
+        return branches[0] if len(branches) == 1 else Or(tuple(branches))
+
+    def engine_branches(self, prefix: Sequence[str]) -> list[tuple[Template, FilterNode]]:
+        """Per template: the engine memories whose canonical namespace comes from it and
+        starts with ``prefix`` (they set its variables, and not all of an earlier one's)."""
+        branches: list[tuple[Template, FilterNode]] = []
         for n, template in enumerate(self.templates):
             if not template.compatible(prefix):
                 continue
@@ -143,13 +151,9 @@ class NamespaceMap:
             ]
             node = and_(_has_all(template), *equal, *(Not((e,)) for e in earlier))
             if node is not None:
-                branches.append(node)
-        if not branches:
-            return None
-        return branches[0] if len(branches) == 1 else Or(tuple(branches))
+                branches.append((template, node))
+        return branches
 
 
 def _has_all(template: Template) -> FilterNode:
-    node = and_(*(Not((IsEmpty(name),)) for name in template.variables.values()))
-    assert node is not None  # a template always has a variable (checked by parse)
-    return node
+    return And(tuple(Not((IsEmpty(name),)) for name in template.variables.values()))

@@ -29,7 +29,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.config import get_config
 
-from memory_core.filters import And, Cond, FilterNode, Not
+from memory_core.adapters import And, Cond, FilterNode, Not
 
 _CHECKPOINTER_KEY = "__pregel_checkpointer"  # where LangGraph puts the run's checkpointer
 

@@ -20,6 +20,10 @@ A drop-in for ``InMemoryStore`` / ``PostgresStore`` with LangGraph's semantics (
 graph run are stamped with its thread and checkpoint, and reads made in a run hide what
 branches abandoned by time travel wrote (:mod:`~memory_core_langgraph.stamps`).
 
+Namespaces are the adapter kit's paths, so ``list_namespaces`` is answered by the store's
+index (facets), never by reading the items. Every engine call runs on the engine's home loop
+(the kit's ``EngineHandle``), from sync code and from any event loop.
+
 Differences, on purpose: with several ``index`` fields an item is embedded once (their texts
 joined), not once per field; a search without ``query`` lists items in a stable order (by
 engine id), not insertion order; filters compare scalars (not lists or whole objects).
@@ -27,14 +31,14 @@ engine id), not insertion order; filters compare scalars (not lists or whole obj
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Coroutine, Iterable, Mapping, Sequence
+import time
+import uuid
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.messages import BaseMessage, convert_to_openai_messages
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.store.base import (
     BaseStore,
@@ -51,25 +55,25 @@ from langgraph.store.base import (
     ensure_embeddings,
     validate_op_namespace,
 )
+from memory_core_langchain import LangChainEmbedder
 
-from memory_core.checks import is_uuid
-from memory_core.config import MemoryConfig
-from memory_core.filters import And, Cond, FilterNode, IsEmpty, Not, Or, and_
-from memory_core.memory import AsyncMemory
-from memory_core.records import RecordWrite, keyed_record
-from memory_core.sync import LoopThread, Memory
-from memory_core.timeutil import now
-from memory_core.types import MemoryRecord, Provenance, Scope
-from memory_core_langgraph.embeddings import LangChainEmbedder
-from memory_core_langgraph.items import (
-    FRAMEWORK,
-    index_text,
-    prefix_filter,
-    prefixes,
-    stored_namespace,
-    to_item,
-    value_filter,
+from memory_core import AsyncMemory, Memory, MemoryConfig
+from memory_core.adapters import (
+    And,
+    Cond,
+    EngineHandle,
+    FilterNode,
+    Not,
+    Or,
+    RecordWrite,
+    and_,
+    keyed_record,
+    paths,
+    scope_filter,
+    to_messages,
 )
+from memory_core.types import MemoryRecord, Provenance, Scope
+from memory_core_langgraph.items import FRAMEWORK, index_text, to_item, value_filter
 from memory_core_langgraph.namespaces import DEFAULT_SCOPE, DEFAULT_TEMPLATES, NamespaceMap
 from memory_core_langgraph.stamps import (
     Lineages,
@@ -81,8 +85,8 @@ from memory_core_langgraph.stamps import (
 
 log = logging.getLogger("memory_core")
 T = TypeVar("T")
-EngineArg = Memory | AsyncMemory | MemoryConfig | Mapping[str, Any] | None
-_ALL = 1_000_000  # "every namespace": list_namespaces reads them all, then pages
+EngineArg = Memory | AsyncMemory | MemoryConfig | Mapping[str, Any] | EngineHandle | None
+_HAS_PATH = Not((paths.exactly(()),))  # records the store (or another path-keeping adapter) put
 
 
 class MemoryStore(BaseStore):
@@ -124,39 +128,36 @@ class MemoryStore(BaseStore):
         self.hide_abandoned = hide_abandoned
         self.infer = [tuple(p) for p in infer]
         self._lineages = Lineages()
-        self._facade: Memory | None = None
-        self._loop: LoopThread | None = None
-        self._owned = not isinstance(memory, Memory | AsyncMemory)
         self._sweeper: tuple[threading.Thread, threading.Event] | None = None
-        if isinstance(memory, Memory):
-            self._facade, self.engine = memory, memory.engine
-        elif isinstance(memory, AsyncMemory):
-            self.engine = memory
-        else:
-            self.engine = self._new_engine(memory, index)
+        self.handle = self._handle_of(memory, index)
 
-    def _new_engine(
-        self, memory: MemoryConfig | Mapping[str, Any] | None, index: Any
-    ) -> AsyncMemory:
+    def _handle_of(self, memory: EngineArg, index: Any) -> EngineHandle:
+        if isinstance(memory, Memory | AsyncMemory | EngineHandle):
+            return EngineHandle.of(memory)
         config = memory if isinstance(memory, MemoryConfig) else MemoryConfig(**(memory or {}))
         embedder = None
-        if self.embeddings is not None:
+        if self.embeddings is not None:  # the index's model is the engine's too
             embedder = LangChainEmbedder(self.embeddings, int(index["dims"]))
-        return AsyncMemory(config, embedder=embedder)
+        owned = Memory(config, embedder=embedder)
+        return EngineHandle(owned.engine, owner=owned)
+
+    @property
+    def engine(self) -> AsyncMemory:
+        return self.handle.engine
 
     def call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run an engine coroutine from sync code, where this store runs its sync calls:
         ``store.call(store.engine.search("diet", user_id="alice"))``."""
-        return self._run_sync(coro)
+        return self.handle.run(coro)
 
     # --- lifecycle, TTL and threads ----------------------------------------------------
 
     def sweep_ttl(self) -> int:
         """Erase the items whose TTL has passed; returns how many."""
-        return self._run_sync(self.engine.records.sweep())
+        return self.handle.run(self.engine.records.sweep(), async_name="asweep_ttl")
 
     async def asweep_ttl(self) -> int:
-        return await self._run_async(self.engine.records.sweep())
+        return await self.handle.arun(self.engine.records.sweep())
 
     def start_ttl_sweeper(self, sweep_interval_minutes: float | None = None) -> None:
         """Sweep expired items in a background thread every ``sweep_interval_minutes``
@@ -193,10 +194,10 @@ class MemoryStore(BaseStore):
     def delete_thread(self, thread_id: str, *, stamped: bool = False) -> int:
         """Erase a thread's run-scoped memories (``run_id == thread_id``), and with
         ``stamped=True`` every item a run of that thread wrote; returns how many."""
-        return self._run_sync(self._delete_thread(thread_id, stamped))
+        return self.handle.run(self._delete_thread(thread_id, stamped), async_name="adelete_thread")
 
     async def adelete_thread(self, thread_id: str, *, stamped: bool = False) -> int:
-        return await self._run_async(self._delete_thread(thread_id, stamped))
+        return await self.handle.arun(self._delete_thread(thread_id, stamped))
 
     async def _delete_thread(self, thread_id: str, stamped: bool) -> int:
         erased = int((await self.engine.delete_all(run_id=str(thread_id)))["deleted"])
@@ -209,16 +210,11 @@ class MemoryStore(BaseStore):
     def close(self) -> None:
         """Stop the sweeper and close the engine if this store made it."""
         self.stop_ttl_sweeper()
-        if self._owned:
-            self._run_sync(self.engine.close())
-        if self._loop is not None:
-            self._loop.stop()
-            self._loop = None
+        self.handle.close()
 
     async def aclose(self) -> None:
         self.stop_ttl_sweeper()
-        if self._owned:
-            await self.engine.close()
+        await self.handle.aclose()
 
     def __enter__(self) -> MemoryStore:
         return self
@@ -241,7 +237,7 @@ class MemoryStore(BaseStore):
         if self._hides(run, ops):
             assert run is not None
             hidden = self._lineages.load(run, self.checkpointer)
-        return self._run_sync(self._batch(ops, run, hidden))
+        return self.handle.run(self._batch(ops, run, hidden), async_name="abatch")
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         ops = list(ops)
@@ -250,7 +246,7 @@ class MemoryStore(BaseStore):
         if self._hides(run, ops):
             assert run is not None
             hidden = await self._lineages.aload(run, self.checkpointer)
-        return await self._run_async(self._batch(ops, run, hidden))
+        return await self.handle.arun(self._batch(ops, run, hidden))
 
     def _hides(self, run: RunContext | None, ops: list[Op]) -> bool:
         reads = any(isinstance(op, GetOp | SearchOp) for op in ops)
@@ -341,13 +337,33 @@ class MemoryStore(BaseStore):
         return ranked
 
     async def _list_namespaces(self, op: ListNamespacesOp) -> list[tuple[str, ...]]:
-        where = self._namespace_filter(())
-        found: set[tuple[str, ...]] = set()
-        for record in await self.engine.records.scan(where, limit=_ALL):
-            namespace = self._namespace(record)
-            if all(_matches(c, namespace) for c in op.match_conditions or ()):
-                found.add(namespace if op.max_depth is None else namespace[: op.max_depth])
-        return sorted(found)[op.offset : op.offset + op.limit]
+        """Every namespace, from the store's index: the paths items sit at, and the canonical
+        namespaces of engine memories (one facet per template variable); never a scan."""
+        records = self.engine.records
+        found = {paths.decode(key) for key in await records.facets("path_key", _HAS_PATH)}
+        for template, branch in self.namespaces.engine_branches(()):
+            variables = list(dict.fromkeys(template.variables.values()))
+            for ids in await self._combinations(and_(paths.exactly(()), branch), variables):
+                found.add(template.fill(Scope(**ids)) or ())
+        listed = {
+            namespace if op.max_depth is None else namespace[: op.max_depth]
+            for namespace in found
+            if namespace and all(_matches(c, namespace) for c in op.match_conditions or ())
+        }
+        return sorted(listed)[op.offset : op.offset + op.limit]
+
+    async def _combinations(
+        self, where: FilterNode | None, fields: list[str]
+    ) -> list[dict[str, str]]:
+        """The distinct values the records matching ``where`` hold for ``fields``, together."""
+        if not fields:
+            return [{}]
+        combinations = []
+        for value in await self.engine.records.facets(fields[0], where):
+            narrower = and_(where, Cond(fields[0], "eq", value))
+            for rest in await self._combinations(narrower, fields[1:]):
+                combinations.append({fields[0]: value, **rest})
+        return combinations
 
     async def _puts(self, puts: list[PutOp], run: RunContext | None) -> None:
         stamp = run.stamp() if run is not None else {}
@@ -376,32 +392,28 @@ class MemoryStore(BaseStore):
         if op.index is False:
             indexed = False
         ttl = op.ttl
-        source: dict[str, Any] = {
-            "framework": FRAMEWORK, "namespace": list(namespace), "key": op.key,
-            "lg_prefixes": prefixes(namespace), "indexed": indexed, **stamp,
-        }  # fmt: skip
+        source: dict[str, Any] = {"framework": FRAMEWORK, "key": op.key, "indexed": indexed,
+                                  **stamp}  # fmt: skip
         if ttl is not None:
             source["ttl"] = ttl
         rid = self.engine.records.keyed_id(*namespace, op.key)
         record = keyed_record(
             rid, text[: self.engine.config.max_text_length],
-            op.value, **_scope_kwargs(self.namespaces.scope_of(namespace)), source=source,
-            expires_at=None if ttl is None else now() + ttl * 60,
+            op.value, scope=self.namespaces.scope_of(namespace), path=namespace, source=source,
+            expires_at=None if ttl is None else time.time() + ttl * 60,
         )  # fmt: skip
         return RecordWrite(record, record.text)
 
     async def _add_inferred(self, op: PutOp, stamp: Mapping[str, str]) -> None:
         assert op.value is not None
-        messages = [
-            convert_to_openai_messages(m) if isinstance(m, BaseMessage) else m
-            for m in op.value["messages"]
-        ]
         scope = self.namespaces.scope_of(op.namespace)
         provenance: dict[str, Any] = {
             "framework": FRAMEWORK, "put_namespace": list(op.namespace), **stamp
         }  # fmt: skip
         await self.engine.add(
-            messages, **_scope_kwargs(scope), infer=True, source=Provenance(provenance)
+            to_messages(op.value["messages"]), user_id=scope.user_id, agent_id=scope.agent_id,
+            run_id=scope.run_id, infer=True,
+            source=Provenance(provenance),
         )  # fmt: skip
 
     def _infers(self, op: PutOp) -> bool:
@@ -414,7 +426,7 @@ class MemoryStore(BaseStore):
 
     def _ids_of(self, namespace: tuple[str, ...], key: str) -> list[str]:
         ids = [self.engine.records.keyed_id(*namespace, key)]
-        return [*ids, key] if is_uuid(key) else ids
+        return [*ids, key] if _is_uuid(key) else ids
 
     async def _deletable(self, namespace: tuple[str, ...], key: str) -> list[str]:
         records = await self.engine.records.get(self._ids_of(namespace, key))
@@ -423,45 +435,32 @@ class MemoryStore(BaseStore):
         ]
 
     def _namespace(self, record: MemoryRecord) -> tuple[str, ...]:
-        stored = stored_namespace(record)
-        if stored is not None:
-            return stored
-        return self.namespaces.namespace_of(record.scope) or ()
+        return record.path or self.namespaces.namespace_of(record.scope) or ()
 
     def _shown_in(self, record: MemoryRecord, namespace: tuple[str, ...]) -> bool:
         return self._namespace(record) == tuple(namespace)
 
     def _namespace_filter(self, prefix: tuple[str, ...]) -> FilterNode:
         engine = self.namespaces.engine_filter(prefix)
-        own = prefix_filter(prefix)
-        found = own if engine is None else Or((own, And((IsEmpty("source.lg_prefixes"), engine))))
+        own = paths.under(prefix) or _HAS_PATH
+        found = own if engine is None else Or((own, And((paths.exactly(()), engine))))
         # The scope every match shares, when there is one: an indexed condition the vector
         # store narrows on first (without it, a search scans the payloads of the collection).
         scope = self.namespaces.scope_under(prefix)
-        return found if scope is None else And((*_some(scope.filter()), found))
+        return found if scope is None else And((*_some(scope_filter(scope)), found))
 
     def _touch(self, record: MemoryRecord, refresh: bool, touches: dict[str, float]) -> None:
         ttl = record.source.get("ttl")
         if refresh and isinstance(ttl, int | float):
-            touches[record.id] = now() + ttl * 60
-
-    def _run_sync(self, coro: Coroutine[Any, Any, T]) -> T:
-        if self._facade is not None:
-            return self._facade._loop.run(coro)
-        if self._loop is None:
-            self._loop = LoopThread()
-        return self._loop.run(coro)
-
-    def _run_async(self, coro: Coroutine[Any, Any, T]) -> Awaitable[T]:
-        if self._facade is None:
-            return coro  # native: the engine runs on the caller's loop
-        # A Memory facade's engine lives on its own loop thread; its calls must run there.
-        future = asyncio.run_coroutine_threadsafe(coro, self._facade._loop.loop)
-        return asyncio.wrap_future(future)
+            touches[record.id] = time.time() + ttl * 60
 
 
-def _scope_kwargs(scope: Scope) -> dict[str, Any]:
-    return {"user_id": scope.user_id, "agent_id": scope.agent_id, "run_id": scope.run_id}
+def _is_uuid(key: str) -> bool:
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        return False
+    return True
 
 
 def _some(node: FilterNode | None) -> tuple[FilterNode, ...]:

@@ -49,6 +49,7 @@ from memory_core.llms.structured import (
 )
 from memory_core.pipeline.messages import ROLES, ChatMessage, ToolCall, message_id, to_messages
 from memory_core.records import RecordWrite, keyed_id, keyed_record
+from memory_core.scoping import scope_filter
 from memory_core.types import Scope, ScoredRecord
 
 __all__ = [
@@ -83,5 +84,6 @@ __all__ = [
     "render_memories",
     "repair_request",
     "schema_instructions",
+    "scope_filter",
     "to_messages",
 ]

@@ -18,7 +18,7 @@ from memory_core.checks import is_uuid
 from memory_core.errors import InvalidInputError
 from memory_core.pipeline.normalize import normalize_messages
 from memory_core.pipeline.ops import GraphMergeOp, Op, UpsertOp
-from memory_core.pipeline.planner import history_row
+from memory_core.pipeline.plans import history_row
 from memory_core.pipeline.portable import graph_op, history_rows
 from memory_core.pipeline.verbatim import embed_text_of
 from memory_core.pipeline.writer import Writer

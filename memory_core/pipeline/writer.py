@@ -50,6 +50,7 @@ from memory_core.pipeline.ops import (
     ops_to_json,
 )
 from memory_core.retrieval.bm25 import Bm25Encoder
+from memory_core.scoping import scope_filter as as_filter
 from memory_core.stores.history import HistoryRow, HistoryStore, Purge
 from memory_core.stores.spaces import Spaces
 from memory_core.stores.vector.base import VectorPoint, VectorStore
@@ -111,7 +112,7 @@ class Writer:
         if not ops and not rows and not purges:
             return None
         check_ops(ops, rows)  # nothing enters the journal that could not be applied
-        entry = await self.history.begin(ops, rows, purges)
+        entry = await self.history.begin(ops_to_json(ops), rows, purges)
         skipped = await self.apply(ops, vectors or {})
         await self.history.finish(entry)
         return skipped
@@ -185,7 +186,7 @@ class Writer:
                 raise StoreError("A vector-space write needs the engine's spaces; none are set.")
             await self.spaces.upsert(op.space, op.ids, op.vectors, op.scopes)
         elif isinstance(op, DeleteScopeOp):
-            scope_filter = None if op.scope is None else Scope(**op.scope).filter()
+            scope_filter = None if op.scope is None else as_filter(Scope(**op.scope))
             await self.store.delete_where(scope_filter)
             if self.spaces is not None:
                 await self.spaces.delete_where(scope_filter)
@@ -238,7 +239,7 @@ class Writer:
                 log.error("memory-core: graph write refused, not retried: %s", exc)
                 return f"graph write refused, not retried: {exc}"
         # Deferred: the ops wait in a journal entry of their own, applied on a later write.
-        await self.history.begin(ops, [])
+        await self.history.begin(ops_to_json(list(ops)), [])
         self.graph_backlog += 1
         return self._graph_error
 

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from memory_core.errors import HomeCorruptError
-from memory_core.pipeline.ops import Op, ops_to_json
 from memory_core.stores.sqlite_thread import SqliteThread, transaction
 from memory_core.timeutil import now, to_iso
 from memory_core.types import HistoryEntry
@@ -118,9 +117,10 @@ class HistoryStore:
     # --- writes ------------------------------------------------------------------------
 
     async def begin(
-        self, ops: list[Op], rows: list[HistoryRow], purges: list[Purge] | None = None
+        self, ops: str, rows: list[HistoryRow], purges: list[Purge] | None = None
     ) -> int:
-        """Journal ``ops`` and record ``rows``/``purges`` atomically; returns the entry id."""
+        """Journal ``ops`` (the writer's JSON, opaque here) and record ``rows``/``purges``
+        atomically; returns the entry id."""
         return await self._sql.run(self._begin_sync, ops, rows, purges or [])
 
     async def finish(self, entry_id: int) -> None:
@@ -195,14 +195,12 @@ class HistoryStore:
                 str(self.path), f"schema {version[0]} is newer than this memory-core"
             )
 
-    def _begin_sync(self, ops: list[Op], rows: list[HistoryRow], purges: list[Purge]) -> int:
+    def _begin_sync(self, ops: str, rows: list[HistoryRow], purges: list[Purge]) -> int:
         db = self._sql.db
         stamp = now()
         db.execute("BEGIN IMMEDIATE")
         try:
-            cursor = db.execute(
-                "INSERT INTO journal (created_at, ops) VALUES (?, ?)", (stamp, ops_to_json(ops))
-            )
+            cursor = db.execute("INSERT INTO journal (created_at, ops) VALUES (?, ?)", (stamp, ops))
             entry_id = int(cursor.lastrowid or 0)
             db.executemany(
                 "INSERT INTO history (id, memory_id, event, old_memory, new_memory, created_at,"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from memory_core import AsyncMemory, MemoryConfig
-from memory_core.adapters import Cond, paths
+from memory_core.adapters import Cond, paths, scope_filter
 from memory_core.embeddings import LocalEmbedder
 from memory_core.errors import DimensionMismatchError, InvalidFilterError, InvalidInputError
 from memory_core.filters import and_
@@ -56,7 +56,7 @@ async def test_under_is_path_aware_and_exactly_is_one_path(engine: AsyncMemory) 
     await _put(engine, *(_record(p, f"at {p!r}") for p in TRICKY))
 
     async def paths_of(where: Any) -> set[tuple[str, ...]]:
-        found = await engine.records.scan(and_(ALICE.filter(), where), limit=100)
+        found = await engine.records.scan(and_(scope_filter(ALICE), where), limit=100)
         return {r.path for r in found}
 
     assert await paths_of(paths.under(("a",))) == {("a",), ("a", "b"), ("a", "b", "c"), ("a", "c")}
@@ -71,11 +71,11 @@ async def test_under_is_path_aware_and_exactly_is_one_path(engine: AsyncMemory) 
 async def test_path_facets_give_children_and_counts_from_the_index(engine: AsyncMemory) -> None:
     await _put(engine, *(_record(p, f"at {p!r}") for p in TRICKY))
     await _put(engine, _record(("a", "b"), "second under a/b", tags=("food", "x")))
-    counts = await engine.records.facets("path", and_(ALICE.filter(), paths.under(("a",))))
+    counts = await engine.records.facets("path", and_(scope_filter(ALICE), paths.under(("a",))))
     assert paths.children(counts, ("a",)) == ["b", "c"]
     assert paths.child_counts(counts, ("a",)) == {"b": 3, "c": 1}
     assert paths.tree(counts)[("a",)] == 5
-    everything = await engine.records.facets("path", ALICE.filter())
+    everything = await engine.records.facets("path", scope_filter(ALICE))
     assert paths.children(everything, ()) == sorted(["a", "ab", "a/b", "a\x1eb"])
     exact = paths.tree(await engine.records.facets("path_key", None))
     assert exact[("a", "b")] == 2 and exact[("a",)] == 1

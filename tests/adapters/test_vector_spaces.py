@@ -14,10 +14,14 @@ from typing import Any
 import pytest
 
 from memory_core import AsyncMemory, MemoryConfig
-from memory_core.adapters import Cond, paths
+from memory_core.adapters import Cond, paths, scope_filter
 from memory_core.embeddings import LocalEmbedder
 from memory_core.errors import ClosedError, DimensionMismatchError, InvalidInputError
-from memory_core.pipeline.ops import SpaceUpsertOp, op_from_json, op_to_json
+from memory_core.pipeline.ops import (
+    SpaceUpsertOp,
+    op_from_json,
+    op_to_json,
+)
 from memory_core.records import RecordWrite, keyed_record
 from memory_core.types import Scope
 
@@ -80,8 +84,8 @@ async def test_space_search_ranks_by_the_callers_vectors_under_a_filter(
         _write(0, unit(1, 0, 0)), _write(1, unit(1, 1, 0)), _write(2, unit(0, 0, 1)),
         _write(3, unit(1, 0.1, 0), scope=BOB), _write(4, unit(1, 0, 0.2), path=("other",)),
     ])  # fmt: skip
-    assert await _space_search(engine, unit(1, 0, 0), ALICE.filter()) == [0, 4, 1, 2]
-    mine = ALICE.filter()
+    assert await _space_search(engine, unit(1, 0, 0), scope_filter(ALICE)) == [0, 4, 1, 2]
+    mine = scope_filter(ALICE)
     under = paths.under(("crew",))
     assert await _space_search(engine, unit(1, 0, 0), under) == [0, 3, 1, 2]
     assert await _space_search(engine, unit(1, 0, 0), mine, min_score=0.9) == [0, 4]

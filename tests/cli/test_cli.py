@@ -260,8 +260,10 @@ def test_export_import_round_trip_is_lossless(
     expired = _expired_record("alice", str(uuid.uuid4()))
     with Memory(MemoryConfig(home=home), embedder=embedder) as memory:
         assert memory.import_records([expired]) == 1
-        in_store = {r.id: r.model_dump() for r in memory.export_records()}
-    assert in_store[expired["id"]] == MemoryRecord.model_validate(expired).model_dump()  # as given
+        in_store = {r.id: r.model_dump(mode="json") for r in memory.export_records()}
+    assert in_store[expired["id"]] == MemoryRecord.model_validate(expired).model_dump(
+        mode="json"
+    )  # as given
 
     dump = tmp_path / "all.jsonl"
     done = as_json(ok(cli("export", "--out", str(dump), "--json")))

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from memory_core.errors import HomeCorruptError
-from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, PatchOp, UpsertOp, ops_from_json
+from memory_core.pipeline.ops import (
+    DeleteOp,
+    DeleteScopeOp,
+    PatchOp,
+    UpsertOp,
+    ops_from_json,
+    ops_to_json,
+)
 from memory_core.stores.history import HistoryRow, HistoryStore, Purge
 from memory_core.types import MemoryRecord
 
@@ -22,13 +29,13 @@ async def test_pending_entries_round_trip_every_op(tmp_path: Path) -> None:
            DeleteScopeOp({"user_id": "u"}), DeleteScopeOp(None)]  # fmt: skip
     store = HistoryStore(tmp_path / "h.sqlite3")
     await store.open()
-    entry = await store.begin(ops, [HistoryRow(RECORD.id, "ADD", None, "t")])
+    entry = await store.begin(ops_to_json(ops), [HistoryRow(RECORD.id, "ADD", None, "t")])
     await store.close()
 
     reopened = HistoryStore(tmp_path / "h.sqlite3")
     await reopened.open()
-    [(pending_id, text)] = await reopened.pending()
-    assert (pending_id, ops_from_json(text)) == (entry, ops)
+    [(pending_entry, text)] = await reopened.pending()
+    assert (pending_entry, ops_from_json(text)) == (entry, ops)
     await reopened.finish(entry)
     assert await reopened.pending() == []
     counts = await reopened.counts()
@@ -44,11 +51,11 @@ async def test_purge_by_ids_and_by_scope(tmp_path: Path) -> None:
         HistoryRow("m2", "ADD", None, "two", scope=("u", "a", None)),
         HistoryRow("m3", "ADD", None, "three", scope=("v", None, None)),
     ]
-    await store.begin([], rows)
-    await store.begin([], [], [Purge(memory_ids=("m1",))])
+    await store.begin("[]", rows)
+    await store.begin("[]", [], [Purge(memory_ids=("m1",))])
     assert (await store.history("m1"))[0]["new_memory"] is None
     assert (await store.history("m2"))[0]["new_memory"] == "two"
-    await store.begin([], [], [Purge(scope={"user_id": "u", "agent_id": "a"}, drop_rows=True)])
+    await store.begin("[]", [], [Purge(scope={"user_id": "u", "agent_id": "a"}, drop_rows=True)])
     assert await store.history("m2") == []
     assert (await store.history("m3"))[0]["new_memory"] == "three"
     await store.close()

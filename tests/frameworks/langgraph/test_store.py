@@ -125,6 +125,27 @@ def test_namespaces_are_engine_scopes_both_ways(store: MemoryStore, engine_memor
     assert engine_memory.get_all(user_id="bob")["results"] == []
 
 
+def test_list_namespaces_shows_engine_memories_under_multi_variable_templates(
+    engine_memory: Memory,
+) -> None:
+    """list_namespaces comes from the store's index (facets): for engine memories with no
+    namespace, one facet per template variable, nested for a template with two."""
+    templates = [("users", "{user_id}", "{agent_id}"), ("threads", "{run_id}")]
+    with MemoryStore(engine_memory, namespaces=templates) as store:
+        engine_memory.add("likes tea", user_id="u1", agent_id="a1")
+        engine_memory.add("likes jazz", user_id="u1", agent_id="a2")
+        engine_memory.add("likes rain", user_id="u2", agent_id="a1")
+        engine_memory.add("scratch", user_id="u2", run_id="t9")  # no agent: the thread's
+        store.put(("users", "u3", "a1", "notes"), "k", {"v": 1})
+        assert store.list_namespaces() == [
+            ("threads", "t9"), ("users", "u1", "a1"), ("users", "u1", "a2"),
+            ("users", "u2", "a1"), ("users", "u3", "a1", "notes"),
+        ]  # fmt: skip
+        assert store.list_namespaces(prefix=("users",), max_depth=2) == [
+            ("users", "u1"), ("users", "u2"), ("users", "u3"),
+        ]  # fmt: skip
+
+
 def test_list_namespaces_conditions(store: MemoryStore) -> None:
     for namespace in [("a", "b", "c"), ("a", "b", "d", "e"), ("a", "c", "f"), ("x", "b", "c")]:
         store.put(namespace, "k", {"v": 1})
