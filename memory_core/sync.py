@@ -32,6 +32,7 @@ from memory_core.types import (
     ListResult,
     MemoryItem,
     MemoryRecord,
+    Scope,
     SearchResult,
 )
 
@@ -118,19 +119,53 @@ class Memory:
     def relations(self, **kwargs: Any) -> list[dict[str, Any]]:
         return self._loop.run(self.engine.relations(**kwargs))
 
-    def get(self, memory_id: str) -> MemoryItem:
-        return self._loop.run(self.engine.get(memory_id))
+    def get(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> MemoryItem | None:
+        """One memory by id, or ``None`` (also for an id outside the scope given)."""
+        return self._loop.run(self.engine.get(
+            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
+        ))  # fmt: skip
 
     def get_all(self, **kwargs: Any) -> ListResult:
         return self._loop.run(self.engine.get_all(**kwargs))
 
     def update(
-        self, memory_id: str, text: str, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
     ) -> AddEvent:
-        return self._loop.run(self.engine.update(memory_id, text, metadata=metadata))
+        """Change a memory's text in place (MemoryNotFoundError outside the scope given)."""
+        return self._loop.run(self.engine.update(
+            memory_id, text, metadata=metadata, user_id=user_id, agent_id=agent_id,
+            run_id=run_id, scope=scope,
+        ))  # fmt: skip
 
-    def delete(self, memory_id: str) -> dict[str, Any]:
-        return self._loop.run(self.engine.delete(memory_id))
+    def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> dict[str, Any]:
+        """Erase one memory for real (MemoryNotFoundError outside the scope given)."""
+        return self._loop.run(self.engine.delete(
+            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
+        ))  # fmt: skip
 
     def delete_all(self, **scope: str | None) -> dict[str, Any]:
         return self._loop.run(self.engine.delete_all(**scope))
@@ -138,8 +173,19 @@ class Memory:
     def procedures(self, agent_id: str, **kwargs: Any) -> ListResult:
         return self._loop.run(self.engine.procedures(agent_id, **kwargs))
 
-    def history(self, memory_id: str) -> list[HistoryEntry]:
-        return self._loop.run(self.engine.history(memory_id))
+    def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> list[HistoryEntry]:
+        """Every event of a memory, oldest first (MemoryNotFoundError outside the scope)."""
+        return self._loop.run(self.engine.history(
+            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
+        ))  # fmt: skip
 
     def reset(self, **kwargs: Any) -> dict[str, Any]:
         return self._loop.run(self.engine.reset(**kwargs))
@@ -154,6 +200,9 @@ class Memory:
         return self._loop.run(self.engine.stats())
 
     def close(self) -> None:
+        """Flush and release the engine and its loop thread. Safe to call twice."""
+        if self._loop.loop.is_closed():
+            return
         try:
             self._loop.run(self.engine.close())
         finally:

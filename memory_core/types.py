@@ -10,6 +10,7 @@ with ``TypedDict`` so editors and mypy know their keys.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
@@ -61,6 +62,15 @@ class Scope:
     def key(self) -> str:
         """Stable text form, used in deterministic ids."""
         return "|".join(f"{name}={getattr(self, name) or ''}" for name in SCOPE_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """An adapter's provenance stamp for ``add(source=...)``: may set the ``source`` keys the
+    adapters own (framework, thread and checkpoint ids, namespace, key…), which a plain dict
+    may not (see :mod:`memory_core.access`)."""
+
+    stamp: Mapping[str, Any]
 
 
 class MemoryRecord(BaseModel):

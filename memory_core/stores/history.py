@@ -122,8 +122,11 @@ class HistoryStore:
 
     # --- reads -------------------------------------------------------------------------
 
-    async def history(self, memory_id: str) -> list[HistoryEntry]:
-        return await self._sql.run(self._history_sync, memory_id)
+    async def history(
+        self, memory_id: str, scope: dict[str, str] | None = None
+    ) -> list[HistoryEntry]:
+        """A memory's rows, oldest first; with ``scope``, only rows written inside it."""
+        return await self._sql.run(self._history_sync, memory_id, scope or {})
 
     async def counts(self) -> dict[str, int]:
         return await self._sql.run(self._counts_sync)
@@ -201,11 +204,12 @@ class HistoryStore:
         db.execute("DELETE FROM journal")
         db.execute("COMMIT")
 
-    def _history_sync(self, memory_id: str) -> list[HistoryEntry]:
+    def _history_sync(self, memory_id: str, scope: dict[str, str]) -> list[HistoryEntry]:
+        within = "".join(f" AND {name} = ?" for name in scope)  # names are fixed scope fields
         rows = self._sql.db.execute(
             "SELECT id, memory_id, event, old_memory, new_memory, created_at, actor_id, role,"
-            " is_deleted FROM history WHERE memory_id = ? ORDER BY created_at, rowid",
-            (memory_id,),
+            f" is_deleted FROM history WHERE memory_id = ?{within} ORDER BY created_at, rowid",
+            (memory_id, *scope.values()),
         ).fetchall()
         return [
             {
