@@ -79,6 +79,11 @@ class ScriptedChatModel(BaseChatModel):
         return len(self.script) - self._position
 
 
+def tool_call(name: str, args: dict[str, Any], call_id: str) -> AIMessage:
+    """A script step that calls one tool: ``tool_call("search_memory", {"query": "diet"}, "c1")``."""
+    return AIMessage("", tool_calls=[{"name": name, "args": args, "id": call_id}])
+
+
 def _tool_name(tool: Any) -> str:
     if isinstance(tool, dict):
         return str(tool.get("name") or tool.get("function", {}).get("name", "?"))
