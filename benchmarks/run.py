@@ -10,7 +10,8 @@ run then rewrites ``results/REPORT.md`` and the plots from all the results prese
 ``latency`` (search latency, add throughput, RSS, cold start; memory-core and Mem0),
 ``locomo`` (LOCOMO retrieval recall, memory-core's variants beside Mem0), ``graph`` (graph
 write and graph-boosted search at 10k relations, SQLite and FalkorDB over Bolt),
-``langgraph_store`` (LangGraph ``store.search``, MemoryStore beside InMemoryStore), ``locomo_llm``
+``langgraph_store`` (LangGraph ``store.search``, MemoryStore beside InMemoryStore),
+``langchain_middleware`` (MemoryMiddleware's overhead per create_agent turn), ``locomo_llm``
 (inferred LOCOMO ingestion; skipped without an LLM endpoint), and ``scale`` (1M, only when
 asked for). Benchmarks are never run by the tests.
 """
@@ -30,6 +31,7 @@ from rich.markdown import Markdown
 
 from benchmarks import (
     graph,
+    langchain_middleware,
     langgraph_store,
     latency,
     locomo,
@@ -57,6 +59,12 @@ SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., s
         langgraph_store.render,
         "issue5_langgraph_store",
     ),
+    "langchain_middleware": (
+        langchain_middleware.add_arguments,
+        langchain_middleware.run,
+        langchain_middleware.render,
+        "issue12_langchain_middleware",
+    ),
     "scale": (scale.add_arguments, scale.run, scale.render, "issue6_scale"),
 }
 #: suites that run only when asked for (``--scale``, or by name): too long for ``make bench``
@@ -67,6 +75,7 @@ PRINTERS: dict[str, Callable[..., None]] = {
     "locomo": locomo_report.print_tables,
     "graph": report.print_tables,
     "langgraph_store": report.print_tables,
+    "langchain_middleware": report.print_tables,
 }
 
 
