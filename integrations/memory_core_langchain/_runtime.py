@@ -16,7 +16,7 @@ supplies a scope: tool arguments do not carry one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from memory_core import Scope
@@ -28,7 +28,7 @@ SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 class ScopeRule:
     """The fixed part of a scope; the rest is looked up at call time."""
 
-    fixed: Scope = Scope()
+    fixed: Scope = field(default_factory=Scope)
 
     @classmethod
     def of(
@@ -48,7 +48,9 @@ class ScopeRule:
             )
         )
 
-    def resolve(self, context: Any, configurable: Mapping[str, Any] | None, operation: str) -> Scope:
+    def resolve(
+        self, context: Any, configurable: Mapping[str, Any] | None, operation: str
+    ) -> Scope:
         """The scope for one call; raises :class:`~memory_core.errors.MissingScopeError` (saying
         which ids to pass) when neither the constructor nor the runtime gives one."""
         ids = {

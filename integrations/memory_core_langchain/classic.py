@@ -26,10 +26,10 @@ from typing import Any, Literal
 from langchain_classic.base_memory import BaseMemory
 from langchain_classic.memory.utils import get_prompt_input_key
 from langchain_core.messages import SystemMessage
+from memory_core.adapters import EngineHandle, render_memories
 from pydantic import Field, PrivateAttr
 
 from memory_core import Scope
-from memory_core.adapters import EngineHandle, render_memories
 from memory_core.errors import InvalidInputError
 from memory_core_langchain._runtime import ScopeRule
 

@@ -27,8 +27,6 @@ from typing import Any
 
 from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
-
-from memory_core import MemoryRecord, Scope
 from memory_core.adapters import (
     EngineHandle,
     RecordWrite,
@@ -38,6 +36,8 @@ from memory_core.adapters import (
     paths,
     to_messages,
 )
+
+from memory_core import MemoryRecord, Scope
 
 PATH = ("langchain", "chat_history")
 _PAGE = 1000

@@ -18,10 +18,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.messages import convert_to_messages
-from pydantic import BaseModel, ValidationError
-
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    convert_to_messages,
+)
 from memory_core.adapters import (
     LLMReply,
     ReplyProblem,
@@ -31,6 +34,8 @@ from memory_core.adapters import (
     repair_request,
     schema_instructions,
 )
+from pydantic import BaseModel, ValidationError
+
 from memory_core.errors import LLMError
 
 M = TypeVar("M", bound=BaseModel)
@@ -82,7 +87,9 @@ class ChatModelLLM:
 
     # --- one attempt -------------------------------------------------------------------------
 
-    async def _ask(self, prompt: list[BaseMessage], schema: type[M]) -> tuple[M | ReplyProblem, Usage]:
+    async def _ask(
+        self, prompt: list[BaseMessage], schema: type[M]
+    ) -> tuple[M | ReplyProblem, Usage]:
         if self._mode != "json":
             try:
                 runnable = self.model.with_structured_output(schema, include_raw=True)
@@ -91,7 +98,9 @@ class ChatModelLLM:
             else:
                 answer = await self._invoke(runnable, prompt)
                 return _from_structured(answer, schema)
-        reply = await self._invoke(self.model, [SystemMessage(schema_instructions(schema)), *prompt])
+        reply = await self._invoke(
+            self.model, [SystemMessage(schema_instructions(schema)), *prompt]
+        )
         try:
             return parse_reply(reply.text, _finish(reply), schema), _usage(reply)
         except ReplyProblem as problem:

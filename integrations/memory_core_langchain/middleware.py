@@ -28,9 +28,9 @@ from langchain.agents.middleware import AgentMiddleware, AgentState, ModelReques
 from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_core.runnables import ensure_config
 from langgraph.runtime import Runtime
+from memory_core.adapters import EngineHandle, FormationQueue, render_memories, to_messages
 
 from memory_core import Scope
-from memory_core.adapters import EngineHandle, FormationQueue, render_memories, to_messages
 from memory_core.types import SearchResult
 from memory_core_langchain._runtime import ScopeRule, thread_of
 from memory_core_langchain.tools import memory_tools
@@ -160,7 +160,7 @@ class MemoryMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         """Wait until every captured turn is formed; False if ``timeout`` ran out first."""
         return self.queue.flush(timeout)
 
-    async def aflush(self, timeout: float | None = None) -> bool:
+    async def aflush(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 - the kit's API
         return await self.queue.aflush(timeout)
 
     def close(self) -> None:

@@ -25,10 +25,10 @@ from langchain_core.callbacks import (
 )
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
+from memory_core.adapters import EngineHandle
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from memory_core import Scope
-from memory_core.adapters import EngineHandle
 from memory_core.types import MemoryItem, SearchResult
 from memory_core_langchain._runtime import ScopeRule
 

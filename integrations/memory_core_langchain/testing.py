@@ -80,7 +80,7 @@ class ScriptedChatModel(BaseChatModel):
 
 
 def tool_call(name: str, args: dict[str, Any], call_id: str) -> AIMessage:
-    """A script step that calls one tool: ``tool_call("search_memory", {"query": "diet"}, "c1")``."""
+    """A script step that calls one tool: ``tool_call("search_memory", {"query": "x"}, "1")``."""
     return AIMessage("", tool_calls=[{"name": name, "args": args, "id": call_id}])
 
 

@@ -26,10 +26,10 @@ from typing import Annotated, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, InjectedToolArg, ToolException
+from memory_core.adapters import EngineHandle
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from memory_core import Scope
-from memory_core.adapters import EngineHandle
 from memory_core.errors import MemoryCoreError, MemoryNotFoundError
 from memory_core.types import MemoryItem
 from memory_core_langchain._runtime import ScopeRule

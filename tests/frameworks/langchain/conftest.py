@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+
 import pytest
 
 from memory_core import AsyncMemory, MemoryConfig
@@ -16,4 +17,3 @@ async def async_memory(fast_tmp: Path, embedder: LocalEmbedder) -> AsyncIterator
     engine = AsyncMemory(MemoryConfig(home=fast_tmp / "ahome"), embedder=embedder)
     yield engine
     await engine.close()
-

@@ -1,5 +1,5 @@
-"""MemoryChatMessageHistory: a round trip, a differential test against LangChain's
-InMemoryChatMessageHistory, sessions kept apart, and the history under RunnableWithMessageHistory."""
+"""MemoryChatMessageHistory: a differential test against LangChain's InMemoryChatMessageHistory,
+sessions kept apart, async, and the history under RunnableWithMessageHistory."""
 
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ Step = Callable[[BaseChatMessageHistory], None]
 STEPS: list[Step] = [
     lambda h: h.add_user_message("Hi, I'm Alice"),
     lambda h: h.add_ai_message("Hello Alice! How can I help?"),
-    lambda h: h.add_messages([
-        SystemMessage("Be brief.", id="sys-1"),
-        AIMessage("", tool_calls=[{"name": "weather", "args": {"city": "Lisbon"}, "id": "c1"}]),
-        ToolMessage("22°C and sunny", tool_call_id="c1", name="weather"),
-        AIMessage("It is 22°C.", additional_kwargs={"k": 1}, response_metadata={"m": "x"}),
-    ]),  # fmt: skip
+    lambda h: h.add_messages(
+        [
+            SystemMessage("Be brief.", id="sys-1"),
+            AIMessage("", tool_calls=[{"name": "weather", "args": {"city": "Lisbon"}, "id": "c1"}]),
+            ToolMessage("22°C and sunny", tool_call_id="c1", name="weather"),
+            AIMessage("It is 22°C.", additional_kwargs={"k": 1}, response_metadata={"m": "x"}),
+        ]
+    ),
     lambda h: h.add_user_message(HumanMessage(["a", {"type": "text", "text": "block"}])),
     lambda h: h.add_user_message("Same text twice"),
     lambda h: h.add_user_message("Same text twice"),

@@ -111,11 +111,7 @@ def test_retriever_in_an_lcel_chain(memory: Memory) -> None:
     prompt = ChatPromptTemplate.from_messages(
         [("human", "Context:\n{context}\n\nQuestion: {question}")]
     )
-    chain = (
-        {"context": retriever | _join, "question": RunnablePassthrough()}
-        | prompt
-        | model
-    )
+    chain = {"context": retriever | _join, "question": RunnablePassthrough()} | prompt | model
     answer = chain.invoke("Does Alice have a pet?")
     assert answer.content == "Alice has a cat named Miso"
 
