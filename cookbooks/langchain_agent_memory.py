@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -32,8 +32,7 @@ from memory_core_langchain.testing import ScriptedChatModel, tool_call
 from memory_core import Memory
 
 
-@dataclass
-class UserContext:
+class UserContext(TypedDict):
     user_id: str
 
 
@@ -48,7 +47,7 @@ def main(home: Path | None = None) -> list[str]:
     home = home or Path(tempfile.mkdtemp(prefix="memory-core-cookbook-"))
     model = ScriptedChatModel(script=[
         AIMessage("Nice to meet you, Alice!"),
-        tool_call("search_memory", {"query": "Where does Alice live?", "limit": 1}, "s"),
+        tool_call("search_memory", {"query": "lives in Lisbon", "limit": 1}, "s"),
         _update_city,
         AIMessage("Updated: you live in Porto now."),
     ])  # fmt: skip

@@ -139,7 +139,9 @@ def _from_structured(answer: Mapping[str, Any], schema: type[M]) -> tuple[M | Re
 
 
 def _usage(reply: AIMessage) -> Usage:
-    meta = reply.usage_metadata or {}
+    meta = reply.usage_metadata
+    if meta is None:
+        return Usage(calls=1)
     return Usage(1, meta.get("input_tokens", 0), meta.get("output_tokens", 0))
 
 

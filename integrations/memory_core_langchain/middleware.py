@@ -139,7 +139,7 @@ class MemoryMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
     def _capture_job(
         self, state: AgentState[Any], runtime: Runtime[Any]
     ) -> tuple[str, Scope, list[BaseMessage], dict[str, Any]] | None:
-        messages = list(state.get("messages", []))
+        messages: list[BaseMessage] = list(state.get("messages", []))
         if not self.capture or not messages:
             return None
         configurable = ensure_config().get("configurable")

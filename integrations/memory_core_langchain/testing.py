@@ -34,7 +34,8 @@ Step = AIMessage | Callable[[list[BaseMessage]], AIMessage]
 class ScriptedChatModel(BaseChatModel):
     """Replies with the next scripted step; raises when the script is used up."""
 
-    script: list[Step] = Field(default_factory=list)
+    script: list[Any] = Field(default_factory=list)
+    """The steps: ``AIMessage`` s or functions of the prompt (``Step``), used in order."""
     prompts: list[list[BaseMessage]] = Field(default_factory=list)
     tools_offered: list[list[str]] = Field(default_factory=list)
     _position: int = PrivateAttr(default=0)

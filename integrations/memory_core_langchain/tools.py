@@ -22,6 +22,7 @@ answer instead of stopping the agent.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -113,6 +114,7 @@ class MemoryTool(BaseTool):
             raise ToolException(self._explain(exc)) from exc
 
     async def _call(self, scope: Scope, **args: Any) -> str:
+        """The tool's engine call, with the validated arguments the model gave."""
         raise NotImplementedError
 
     @staticmethod
@@ -130,8 +132,8 @@ class SearchMemoryTool(MemoryTool):
     )
     args_schema: type[BaseModel] = SearchInput
 
-    async def _call(self, scope: Scope, *, query: str, limit: int = 5) -> str:
-        found = await self._handle.engine.search(query, scope=scope, limit=limit)
+    async def _call(self, scope: Scope, **args: Any) -> str:
+        found = await self._handle.engine.search(args["query"], scope=scope, limit=args["limit"])
         if not found["results"]:
             return "No memories matched."
         return _json([_brief(item) for item in found["results"]])
@@ -147,8 +149,8 @@ class AddMemoryTool(MemoryTool):
     infer: bool = False
     """False stores the text as given; True lets the engine's LLM extract and reconcile."""
 
-    async def _call(self, scope: Scope, *, text: str) -> str:
-        added = await self._handle.engine.add(text, scope=scope, infer=self.infer)
+    async def _call(self, scope: Scope, **args: Any) -> str:
+        added = await self._handle.engine.add(args["text"], scope=scope, infer=self.infer)
         return _json(added["results"])
 
 
@@ -160,8 +162,9 @@ class UpdateMemoryTool(MemoryTool):
     )
     args_schema: type[BaseModel] = UpdateInput
 
-    async def _call(self, scope: Scope, *, memory_id: str, text: str) -> str:
-        return _json(await self._handle.engine.update(memory_id, text, scope=scope))
+    async def _call(self, scope: Scope, **args: Any) -> str:
+        updated = await self._handle.engine.update(args["memory_id"], args["text"], scope=scope)
+        return _json(updated)
 
 
 class DeleteMemoryTool(MemoryTool):
@@ -169,9 +172,9 @@ class DeleteMemoryTool(MemoryTool):
     description: str = "Forget a memory (by id, from a search) that is wrong or unwanted."
     args_schema: type[BaseModel] = IdInput
 
-    async def _call(self, scope: Scope, *, memory_id: str) -> str:
-        await self._handle.engine.delete(memory_id, scope=scope)
-        return f"Deleted memory {memory_id}."
+    async def _call(self, scope: Scope, **args: Any) -> str:
+        await self._handle.engine.delete(args["memory_id"], scope=scope)
+        return f"Deleted memory {args['memory_id']}."
 
 
 class GetMemoryTool(MemoryTool):
@@ -179,10 +182,10 @@ class GetMemoryTool(MemoryTool):
     description: str = "Read one memory (by id) with its dates and validity."
     args_schema: type[BaseModel] = IdInput
 
-    async def _call(self, scope: Scope, *, memory_id: str) -> str:
-        item = await self._handle.engine.get(memory_id, scope=scope)
+    async def _call(self, scope: Scope, **args: Any) -> str:
+        item = await self._handle.engine.get(args["memory_id"], scope=scope)
         if item is None:
-            raise ToolException(_not_found(memory_id))
+            raise ToolException(_not_found(args["memory_id"]))
         return _json(item)
 
 
@@ -191,11 +194,12 @@ class MemoryHistoryTool(MemoryTool):
     description: str = "How a memory (by id) changed over time: its events, oldest first."
     args_schema: type[BaseModel] = IdInput
 
-    async def _call(self, scope: Scope, *, memory_id: str) -> str:
-        return _json(await self._handle.engine.history(memory_id, scope=scope))
+    async def _call(self, scope: Scope, **args: Any) -> str:
+        return _json(await self._handle.engine.history(args["memory_id"], scope=scope))
 
 
-TOOL_CLASSES: tuple[type[MemoryTool], ...] = (
+# Constructors (a type[MemoryTool] would not know that each subclass sets name and description).
+TOOL_CLASSES: tuple[Callable[..., MemoryTool], ...] = (
     SearchMemoryTool,
     AddMemoryTool,
     UpdateMemoryTool,
@@ -216,8 +220,10 @@ def memory_tools(
     """All six tools over one engine handle. Without ids, each call takes its scope from the
     agent's runtime (``context`` or ``configurable``)."""
     handle = EngineHandle.of(memory)
-    ids = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id, "scope": scope}
-    return [cls(memory=handle, **ids) for cls in TOOL_CLASSES]
+    return [
+        cls(memory=handle, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope)
+        for cls in TOOL_CLASSES
+    ]
 
 
 def _brief(item: MemoryItem) -> dict[str, Any]:

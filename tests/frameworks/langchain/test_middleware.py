@@ -41,7 +41,7 @@ def test_a_fact_told_in_one_thread_is_recalled_in_a_later_one(memory: Memory) ->
     assert system.startswith("Be brief.\n\n")  # the agent's own prompt comes first
     assert "I'm Alice and I am vegetarian." in system
     stored = memory.get_all(user_id="alice")["results"]
-    assert {m.get("run_id") for m in stored} == {"a"}  # the thread is the captured run
+    assert {m.get("run_id") for m in stored} == {"a", "b"}  # each thread is a captured run
 
 
 def test_nothing_is_injected_when_nothing_is_relevant(memory: Memory) -> None:

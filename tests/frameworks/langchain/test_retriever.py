@@ -112,7 +112,7 @@ def test_retriever_in_an_lcel_chain(memory: Memory) -> None:
         [("human", "Context:\n{context}\n\nQuestion: {question}")]
     )
     chain = {"context": retriever | _join, "question": RunnablePassthrough()} | prompt | model
-    answer = chain.invoke("Does Alice have a pet?")
+    answer = chain.invoke("What is the name of Alice's cat?")
     assert answer.content == "Alice has a cat named Miso"
 
 

@@ -1,4 +1,6 @@
-"""LangChain's own standard suites (langchain-tests) over each of the six memory tools."""
+"""LangChain's own standard suites (langchain-tests) over each of the six memory tools: the
+unit suite and the integration suite (which invokes the tool, sync and async, with and without
+a ToolCall) for every tool, each over a real engine."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from memory_core_langchain import (
 from memory_core import Memory
 
 
-class _OverAliceMemory:
+class _OverAlicesMemory:
     """Each test gets an engine holding one memory of alice's; the tool is bound to alice."""
 
     tool_class: type[BaseTool]
@@ -40,11 +42,7 @@ class _OverAliceMemory:
         return {"memory": self.engine, "user_id": "alice"}
 
 
-class _Both(_OverAliceMemory, ToolsUnitTests, ToolsIntegrationTests):
-    pass
-
-
-class TestSearchMemoryTool(_Both):
+class _Search(_OverAlicesMemory):
     tool_class = SearchMemoryTool
 
     @property
@@ -52,7 +50,7 @@ class TestSearchMemoryTool(_Both):
         return {"query": "what does Alice eat?", "limit": 3}
 
 
-class TestAddMemoryTool(_Both):
+class _Add(_OverAlicesMemory):
     tool_class = AddMemoryTool
 
     @property
@@ -60,7 +58,7 @@ class TestAddMemoryTool(_Both):
         return {"text": "Alice lives in Lisbon"}
 
 
-class TestUpdateMemoryTool(_Both):
+class _Update(_OverAlicesMemory):
     tool_class = UpdateMemoryTool
 
     @property
@@ -68,25 +66,55 @@ class TestUpdateMemoryTool(_Both):
         return {"memory_id": self.memory_id, "text": "Alice is vegan"}
 
 
-class TestDeleteMemoryTool(_Both):
+class _ById(_OverAlicesMemory):
+    @property
+    def tool_invoke_params_example(self) -> dict[str, Any]:
+        return {"memory_id": self.memory_id}
+
+
+class _Delete(_ById):
     tool_class = DeleteMemoryTool
 
-    @property
-    def tool_invoke_params_example(self) -> dict[str, Any]:
-        return {"memory_id": self.memory_id}
 
-
-class TestGetMemoryTool(_Both):
+class _Get(_ById):
     tool_class = GetMemoryTool
 
-    @property
-    def tool_invoke_params_example(self) -> dict[str, Any]:
-        return {"memory_id": self.memory_id}
 
-
-class TestMemoryHistoryTool(_Both):
+class _History(_ById):
     tool_class = MemoryHistoryTool
 
-    @property
-    def tool_invoke_params_example(self) -> dict[str, Any]:
-        return {"memory_id": self.memory_id}
+
+class TestSearchMemoryToolUnit(_Search, ToolsUnitTests): ...
+
+
+class TestSearchMemoryToolIntegration(_Search, ToolsIntegrationTests): ...
+
+
+class TestAddMemoryToolUnit(_Add, ToolsUnitTests): ...
+
+
+class TestAddMemoryToolIntegration(_Add, ToolsIntegrationTests): ...
+
+
+class TestUpdateMemoryToolUnit(_Update, ToolsUnitTests): ...
+
+
+class TestUpdateMemoryToolIntegration(_Update, ToolsIntegrationTests): ...
+
+
+class TestDeleteMemoryToolUnit(_Delete, ToolsUnitTests): ...
+
+
+class TestDeleteMemoryToolIntegration(_Delete, ToolsIntegrationTests): ...
+
+
+class TestGetMemoryToolUnit(_Get, ToolsUnitTests): ...
+
+
+class TestGetMemoryToolIntegration(_Get, ToolsIntegrationTests): ...
+
+
+class TestMemoryHistoryToolUnit(_History, ToolsUnitTests): ...
+
+
+class TestMemoryHistoryToolIntegration(_History, ToolsIntegrationTests): ...
