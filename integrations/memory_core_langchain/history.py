@@ -28,6 +28,7 @@ from typing import Any
 from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
 from memory_core.adapters import (
+    Cond,
     EngineHandle,
     RecordWrite,
     and_,
@@ -59,7 +60,8 @@ class MemoryChatMessageHistory(BaseChatMessageHistory):
         scope = Scope(user_id=user_id, agent_id=agent_id, run_id=session_id or None)
         self.scope = scope.require("MemoryChatMessageHistory")
         self.handle = EngineHandle.of(memory)
-        self._where = and_(self.scope.filter(), paths.exactly(PATH))
+        ids = (Cond(name, "eq", value) for name, value in self.scope.ids().items())
+        self._where = and_(*ids, paths.exactly(PATH))
 
     @property
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]

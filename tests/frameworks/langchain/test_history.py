@@ -36,6 +36,9 @@ STEPS: list[Step] = [
 ]
 
 
+# LangChain deprecated its in-memory history (1.6.4) and RunnableWithMessageHistory, but both
+# are still how classic code uses a chat history: the reference and the host of these tests.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_the_same_messages_as_langchains_in_memory_history(memory: Memory) -> None:
     ours = MemoryChatMessageHistory("s1", memory=memory, user_id="alice")
     reference = InMemoryChatMessageHistory()
@@ -67,6 +70,7 @@ async def test_async_round_trip_over_an_async_engine(async_memory: AsyncMemory) 
     assert await history.aget_messages() == []
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_under_runnable_with_message_history(memory: Memory) -> None:
     model = ScriptedChatModel(script=[AIMessage("Hi Alice!"), AIMessage("You are Alice.")])
     prompt = ChatPromptTemplate.from_messages(
