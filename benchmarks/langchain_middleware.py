@@ -101,7 +101,8 @@ def _turns(
         if n >= plan["warmup"]:
             timings.append((time.perf_counter() - t0) * 1000)
     timings.sort()
-    recalled = sum(1 for prompt in model.prompts if prompt[0].type == "system")
+    measured = model.prompts[plan["warmup"] :]
+    recalled = sum(1 for prompt in measured if prompt[0].type == "system")
     return {
         "turns": len(timings), "p50_ms": round(statistics.median(timings), 2),
         "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 2),
