@@ -73,7 +73,6 @@ class MemoryTool(BaseTool):
     run_id: str | None = None
     scope: Scope | None = None
     handle_tool_error: bool | str | Any = True
-    handle_validation_error: bool | str | Any = True
     _handle: EngineHandle = PrivateAttr()
     _rule: ScopeRule = PrivateAttr()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -12,6 +13,7 @@ from memory_core_langchain import MemoryMiddleware
 from memory_core_langchain.testing import ScriptedChatModel, tool_call
 
 from memory_core import AsyncMemory, Memory
+from memory_core.errors import MissingScopeError
 
 
 @dataclass
@@ -120,3 +122,26 @@ async def test_async_agent_recalls_and_captures(async_memory: AsyncMemory) -> No
     await agent.ainvoke({"messages": [HumanMessage("Where do I live?")]}, _config("al", "2"))
     assert "I live in Lisbon." in _system_text(model.prompts[1])
     await middleware.aclose()
+
+
+def test_template_and_limit_shape_what_is_injected(memory: Memory) -> None:
+    for fact in ("Alice likes jazz", "Alice likes tea", "Alice likes chess"):
+        memory.add(fact, user_id="alice", infer=False)
+    model = ScriptedChatModel(script=[AIMessage("Jazz.")])
+    middleware = MemoryMiddleware(memory, capture=False, limit=1,
+                                  template="Known about the user:\n{memories}")  # fmt: skip
+    create_agent(model, middleware=[middleware]).invoke(
+        {"messages": [HumanMessage("Which music do I like?")]}, _config("alice", "t")
+    )
+    system = _system_text(model.prompts[0])
+    assert system.startswith("Known about the user:\n")
+    assert "Alice likes jazz" in system and "tea" not in system and "chess" not in system
+
+
+def test_a_run_without_any_scope_is_a_developer_error(memory: Memory) -> None:
+    model = ScriptedChatModel(script=[AIMessage("Hi.")])
+    agent = create_agent(model, middleware=[MemoryMiddleware(memory)])
+    with pytest.raises(MissingScopeError, match="user_id"):
+        agent.invoke({"messages": [HumanMessage("Hi")]})
+    with pytest.raises(ValueError, match="memories"):
+        MemoryMiddleware(memory, template="no placeholder")

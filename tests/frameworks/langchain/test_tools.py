@@ -129,3 +129,15 @@ async def test_tools_run_natively_async_over_an_async_engine(async_memory: Async
         {"messages": [HumanMessage("Which instrument do I play?")]}, context=UserContext("dana")
     )
     assert "Dana plays the cello" in _tool_messages(state)["s"].content
+
+
+def test_bad_arguments_from_the_model_come_back_as_a_tool_message(memory: Memory) -> None:
+    model = ScriptedChatModel(script=[
+        tool_call("search_memory", {"limit": 500}, "s"),
+        AIMessage("Let me try again."),
+    ])  # fmt: skip
+    agent = create_agent(model, memory_tools(memory, user_id="alice"))
+    state = agent.invoke({"messages": [HumanMessage("What do you know?")]})
+    reply = _tool_messages(state)["s"]
+    assert reply.status == "error"
+    assert "query: Field required" in reply.content and "limit" in reply.content
