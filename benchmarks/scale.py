@@ -182,10 +182,12 @@ def _dense(
     run: Any, store: Any, q: dict[str, Any], vector: Any, extra: dict[str, Any]
 ) -> tuple[list[str], float]:
     """One dense-only query under the user's filter: its ids and its seconds."""
+    from memory_core.scoping import scope_filter
     from memory_core.stores.vector.base import VectorQuery
     from memory_core.types import Scope
 
-    query = VectorQuery("dense", vector.tolist(), Scope(user_id=q["user_id"]).filter(), 10, extra)
+    where = scope_filter(Scope(user_id=q["user_id"]))
+    query = VectorQuery("dense", vector.tolist(), where, 10, extra)
     start = time.perf_counter()
     hits = run(store.query([query]))[0]
     return [h.id for h in hits], time.perf_counter() - start

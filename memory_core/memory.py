@@ -35,9 +35,8 @@ from memory_core.errors import (
     LLMError,
     MemoryNotFoundError,
 )
-from memory_core.filters import Cond, IsEmpty
+from memory_core.filters import Cond
 from memory_core.home import Home
-from memory_core.ids import text_hash
 from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
 from memory_core.pipeline.entities import EntityIndex, GraphSide
@@ -45,8 +44,8 @@ from memory_core.pipeline.graph import GraphPlanner
 from memory_core.pipeline.importing import parse_record, write_batch
 from memory_core.pipeline.infer import MemoryManager
 from memory_core.pipeline.normalize import Message, normalize_messages
-from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, GraphForgetOp, Op, UpsertOp
-from memory_core.pipeline.planner import Planner, history_row
+from memory_core.pipeline.planner import Planner
+from memory_core.pipeline.plans import plan_erase, plan_erase_scope, plan_update
 from memory_core.pipeline.procedural import summarize_with_llm, summarize_without_llm
 from memory_core.pipeline.verbatim import embed_text_of, verbatim_drafts
 from memory_core.pipeline.vision import describe_images
@@ -55,10 +54,10 @@ from memory_core.records import Records
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.graph import GraphRecaller
 from memory_core.retrieval.search import Retriever
-from memory_core.scoping import KINDS, TimeView, read_filter
+from memory_core.scoping import KINDS, TimeView, read_filter, scope_filter, visible
 from memory_core.stores.factory import create_graph_store, create_vector_store
 from memory_core.stores.graph.base import group_relations
-from memory_core.stores.history import HistoryStore, Purge
+from memory_core.stores.history import HistoryStore
 from memory_core.stores.vector.base import Hit, VectorStore
 from memory_core.timeutil import now
 from memory_core.types import (
@@ -507,19 +506,16 @@ class AsyncMemory:
         await self._ready()
         within = by_id_scope(scope, user_id, agent_id, run_id)
         [message] = normalize_messages(text, max_length=self.config.max_text_length)
+        meta = None if metadata is None else check_metadata(metadata)
         embed_text = embed_text_of(message.content, None)
         [vector] = await self.embedder.embed_documents([embed_text])
         async with self.writer.lock:
             old = await self._record(memory_id, within)
-            new = old.model_copy(update={
-                "text": message.content, "hash": text_hash(message.content), "updated_at": now(),
-                "metadata": old.metadata if metadata is None else check_metadata(metadata),
-            })  # fmt: skip
-            op = UpsertOp(new, embed_text_of(new.text, new.actor_id))
-            if op.embed_text != embed_text:
+            op, plan = plan_update(old, message.content, meta, at=now())
+            if op.embed_text != embed_text:  # the speaker is part of what is embedded
                 [vector] = await self.embedder.embed_documents([op.embed_text])
-            row = history_row(new, "UPDATE", old.text, new.text)
-            await self.writer.commit([op], [row], vectors={new.id: vector})
+            await plan.commit(self.writer, vectors={memory_id: vector})
+        new = op.record
         return {"id": memory_id, "memory": new.text, "event": "UPDATE", "previous_memory": old.text}
 
     async def delete(
@@ -537,12 +533,8 @@ class AsyncMemory:
         within = by_id_scope(scope, user_id, agent_id, run_id)
         async with self.writer.lock:
             record = await self._record(memory_id, within)
-            ops: list[Op] = [DeleteOp((memory_id,))]
-            if self.graph is not None:  # its relations, and entities left without any
-                ops.append(GraphForgetOp((memory_id,)))
-            skipped = await self.writer.commit(
-                ops, [history_row(record, "DELETE", None, None)], [Purge(memory_ids=(memory_id,))]
-            )
+            plan = plan_erase([record], graph=self.graph is not None)
+            skipped = await plan.commit(self.writer)
         return _with_graph({"id": memory_id, "message": "Memory deleted successfully!"}, skipped)
 
     async def delete_all(
@@ -552,10 +544,8 @@ class AsyncMemory:
         await self._ready()
         scope = Scope(user_id, agent_id, run_id).require("delete_all")
         async with self.writer.lock:
-            count = await self.store.count(scope.filter())
-            skipped = await self.writer.commit(
-                [DeleteScopeOp(scope.ids())], [], [Purge(scope=scope.ids())]
-            )
+            count = await self.store.count(scope_filter(scope))
+            skipped = await plan_erase_scope(scope.ids()).commit(self.writer)
         return _with_graph({"message": f"Deleted {count} memories.", "deleted": count}, skipped)
 
     async def reset(
@@ -578,10 +568,9 @@ class AsyncMemory:
                 "agent_id= or run_id= to reset one scope, or everything=True to wipe all."
             )
         async with self.writer.lock:
-            count = await self.store.count(scope.filter())
-            ids = None if everything else scope.ids()
-            purge = Purge(scope=ids or {}, drop_rows=True)
-            skipped = await self.writer.commit([DeleteScopeOp(ids)], [], [purge])
+            count = await self.store.count(scope_filter(scope))
+            plan = plan_erase_scope(None if everything else scope.ids(), drop_rows=True)
+            skipped = await plan.commit(self.writer)
             if everything and not skipped:  # else the graph's deferred wipe must stay journaled
                 await self.history_store.clear_all()
         return _with_graph({"message": f"Reset {count} memories.", "deleted": count}, skipped)
@@ -612,9 +601,9 @@ class AsyncMemory:
     ) -> AsyncIterator[MemoryRecord]:
         """Every record of a scope (of the whole home when no scope is given), by id."""
         await self._ready()
-        flt = Scope(user_id, agent_id, run_id).filter()
-        if not include_expired:
-            flt = read_filter(Scope(user_id, agent_id, run_id), None, TimeView())
+        flt = read_filter(
+            Scope(user_id, agent_id, run_id), None, TimeView.of(None, include_expired)
+        )
         cursor: str | None = None
         while True:
             page, cursor = await self.store.scroll(flt, _PAGE, cursor)
@@ -633,7 +622,7 @@ class AsyncMemory:
             "embedder": self.embedder.model_name,
             "dims": self.embedder.dims,
             "memories": await self.store.count(None),
-            "current": await self.store.count(IsEmpty("expired_at")),
+            "current": await self.store.count(visible()),
             "by_kind": by_kind,
             "graph_store": self.graph.store.name if self.graph else None,
             **await self.history_store.counts(),

@@ -32,16 +32,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from memory_core.checks import check_metadata, check_page, is_uuid
 from memory_core.errors import InvalidInputError
-from memory_core.filters import Cond, FilterNode, IsEmpty, and_
+from memory_core.filters import Cond, FilterNode, and_
 from memory_core.ids import ID_NAMESPACE, text_hash
 from memory_core.pipeline.normalize import normalize_messages
-from memory_core.pipeline.ops import DeleteOp, GraphForgetOp, Op, PatchOp, UpsertOp
-from memory_core.pipeline.planner import history_row
+from memory_core.pipeline.ops import PatchOp, UpsertOp
+from memory_core.pipeline.plans import plan_erase, plan_put
 from memory_core.retrieval.search import Scored
-from memory_core.scoping import live_filter
-from memory_core.stores.history import HistoryRow, Purge
+from memory_core.scoping import is_visible, visible
 from memory_core.stores.vector.base import Hit
 from memory_core.timeutil import now
+from memory_core.twins import sync_twin
 from memory_core.types import Kind, MemoryRecord, Scope
 
 if TYPE_CHECKING:
@@ -108,12 +108,8 @@ class Records:
         async with engine.writer.lock:
             stored = await engine.store.retrieve([w.record.id for w in writes] + list(delete))
             old = {h.id: MemoryRecord.from_payload(h.id, h.payload) for h in stored}
-            rows = [_row(o.record, old.get(o.record.id)) for o in ops]
-            gone = tuple(i for i in delete if i in old)
-            rows += [history_row(old[i], "DELETE", None, None) for i in gone]
-            all_ops: list[Op] = [*ops, *self._erase(gone)] if gone else list(ops)
-            purges = [Purge(memory_ids=gone)] if gone else []
-            await engine.writer.commit(all_ops, rows, purges, vectors=vectors)
+            plan = plan_put(ops, old, delete, graph=engine.graph is not None)
+            await plan.commit(engine.writer, vectors=vectors)
 
     async def get(self, ids: Sequence[str]) -> list[MemoryRecord]:
         """The live records with these ids (current and not past ``expires_at``), in order."""
@@ -122,7 +118,7 @@ class Records:
         hits = await self._engine.store.retrieve(wanted) if wanted else []
         at = now()
         records = [MemoryRecord.from_payload(h.id, h.payload) for h in hits]
-        return [r for r in records if _live(r, at)]
+        return [r for r in records if is_visible(r, at)]
 
     async def scan(
         self, where: FilterNode | None, *, limit: int, offset: int = 0
@@ -130,7 +126,7 @@ class Records:
         """Live records matching ``where``, by id; ``limit`` / ``offset`` page them."""
         check_page(limit, offset)
         await self._engine._ready()
-        flt = and_(where, IsEmpty("expired_at"), live_filter())
+        flt = and_(where, visible())
         hits: list[Hit] = []
         cursor: str | None = None
         wanted = offset + limit
@@ -156,7 +152,7 @@ class Records:
         if not isinstance(query, str) or not query.strip():
             raise InvalidInputError("search() needs a non-empty query string.")
         await self._engine._ready()
-        flt = and_(where, IsEmpty("expired_at"), live_filter())
+        flt = and_(where, visible())
         return await self._engine.retriever.search(
             query, flt, limit=limit, offset=offset, query_vector=query_vector
         )
@@ -178,20 +174,12 @@ class Records:
                 if not page:
                     return erased
                 records = [MemoryRecord.from_payload(h.id, h.payload) for h in page]
-                ids = tuple(r.id for r in records)
-                rows = [history_row(r, "DELETE", None, None) for r in records]
-                await engine.writer.commit(self._erase(ids), rows, [Purge(memory_ids=ids)])
-                erased += len(ids)
+                await plan_erase(records, graph=engine.graph is not None).commit(engine.writer)
+                erased += len(records)
 
     async def sweep(self) -> int:
         """Erase the records whose ``expires_at`` has passed; returns how many."""
         return await self.delete_where(Cond("expires_at", "lte", now()))
-
-    def _erase(self, ids: tuple[str, ...]) -> list[Op]:
-        ops: list[Op] = [DeleteOp(ids)]
-        if self._engine.graph is not None:  # their relations, and entities left without any
-            ops.append(GraphForgetOp(ids))
-        return ops
 
     def _check(self, write: RecordWrite) -> None:
         record = write.record
@@ -212,43 +200,20 @@ class SyncRecords:
 
     def __init__(self, records: Records, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
         self.engine = records
-        self._run = run
+        self._runner = run
 
-    def put(self, writes: Sequence[RecordWrite], delete: Sequence[str] = ()) -> None:
-        self._run(self.engine.put(writes, delete))
-
-    def get(self, ids: Sequence[str]) -> list[MemoryRecord]:
-        result: list[MemoryRecord] = self._run(self.engine.get(ids))
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        result: T = self._runner(coro)
         return result
 
-    def scan(self, where: FilterNode | None, *, limit: int, offset: int = 0) -> list[MemoryRecord]:
-        result: list[MemoryRecord] = self._run(self.engine.scan(where, limit=limit, offset=offset))
-        return result
-
-    def search(self, query: str, where: FilterNode | None, **kwargs: Any) -> list[Scored]:
-        result: list[Scored] = self._run(self.engine.search(query, where, **kwargs))
-        return result
-
-    def touch(self, expiries: Mapping[str, float]) -> None:
-        self._run(self.engine.touch(expiries))
-
-    def delete_where(self, where: FilterNode) -> int:
-        result: int = self._run(self.engine.delete_where(where))
-        return result
-
-    def sweep(self) -> int:
-        result: int = self._run(self.engine.sweep())
-        return result
-
-
-def _live(record: MemoryRecord, at: float) -> bool:
-    return record.expired_at is None and (record.expires_at is None or record.expires_at > at)
-
-
-def _row(record: MemoryRecord, old: MemoryRecord | None) -> HistoryRow:
-    if old is None:
-        return history_row(record, "ADD", None, record.text)
-    return history_row(record, "UPDATE", old.text, record.text)
+    # Every call of Records, with its signature and docstring (see memory_core.twins).
+    put = sync_twin(Records.put)
+    get = sync_twin(Records.get)
+    scan = sync_twin(Records.scan)
+    search = sync_twin(Records.search)
+    touch = sync_twin(Records.touch)
+    delete_where = sync_twin(Records.delete_where)
+    sweep = sync_twin(Records.sweep)
 
 
 __all__ = ["RecordWrite", "Records", "Scope", "SyncRecords", "keyed_id", "keyed_record"]

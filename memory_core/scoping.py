@@ -22,9 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from memory_core.errors import InvalidInputError
-from memory_core.filters import Cond, FilterNode, IsEmpty, Or, and_, parse_filter
+from memory_core.filters import And, Cond, FilterNode, IsEmpty, Or, and_, parse_filter
 from memory_core.timeutil import now, to_epoch
-from memory_core.types import SCOPE_FIELDS, Kind, Scope
+from memory_core.types import SCOPE_FIELDS, Kind, MemoryRecord, Scope
 
 KINDS: tuple[Kind, ...] = ("fact", "message", "procedure")
 
@@ -51,16 +51,37 @@ class TimeView:
         if self.include_expired:
             return None
         if self.as_of is None:
-            return and_(IsEmpty("expired_at"), live_filter())
+            return visible()
         return and_(
             Cond("t_from", "lte", self.as_of),
             Or((IsEmpty("t_until"), Cond("t_until", "gt", self.as_of))),
         )
 
 
+def visible(at: float | None = None) -> FilterNode:
+    """The records a default read may see at ``at`` (default: now): current (``expired_at``
+    unset) and not past their ``expires_at`` (a TTL). :func:`is_visible` is the same rule on
+    one record; a test runs both on the same records."""
+    return And((IsEmpty("expired_at"), live_filter(at)))
+
+
+def is_visible(record: MemoryRecord, at: float | None = None) -> bool:
+    """Whether a default read may see ``record`` at ``at`` (default: now): :func:`visible`."""
+    moment = now() if at is None else at
+    return record.expired_at is None and (record.expires_at is None or record.expires_at > moment)
+
+
 def live_filter(at: float | None = None) -> FilterNode:
     """Records whose expiry (``expires_at``, a TTL) has not passed at ``at`` (default: now)."""
     return Or((IsEmpty("expires_at"), Cond("expires_at", "gt", now() if at is None else at)))
+
+
+def scope_filter(scope: Scope) -> FilterNode | None:
+    """Equality on every id the scope sets (``None`` for an empty scope: every record).
+
+    The whole of scoping on the read side: a user-level read sees that user's records from
+    every agent and run, and never another user's."""
+    return and_(*(Cond(name, "eq", value) for name, value in scope.ids().items()))
 
 
 def read_filter(
@@ -73,7 +94,7 @@ def read_filter(
     if kind is not None and kind not in KINDS:
         raise InvalidInputError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.")
     kind_node = Cond("kind", "eq", kind) if kind else None
-    return and_(scope.filter(), view.filter(), kind_node, parse_filter(filters))
+    return and_(scope_filter(scope), view.filter(), kind_node, parse_filter(filters))
 
 
 def parent_scopes(scope: Scope) -> list[Scope]:

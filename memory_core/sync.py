@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
 
 from memory_core.config import MemoryConfig
@@ -25,16 +25,7 @@ from memory_core.llms.base import LLM
 from memory_core.memory import AsyncMemory
 from memory_core.records import SyncRecords
 from memory_core.stores.vector.base import VectorStore
-from memory_core.types import (
-    AddEvent,
-    AddResult,
-    HistoryEntry,
-    ListResult,
-    MemoryItem,
-    MemoryRecord,
-    Scope,
-    SearchResult,
-)
+from memory_core.twins import sync_list_twin, sync_twin
 
 T = TypeVar("T")
 
@@ -99,6 +90,7 @@ class Memory:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | MemoryConfig) -> Memory:
+        """Build from a dict (Mem0's ``{"provider", "config"}`` sections work) or a config."""
         return cls(config if isinstance(config, MemoryConfig) else MemoryConfig(**config))
 
     @property
@@ -110,97 +102,28 @@ class Memory:
         """Keyed, exact record access for adapters (see :mod:`memory_core.records`)."""
         return SyncRecords(self.engine.records, self._loop.run)
 
-    def add(self, messages: Any, **kwargs: Any) -> AddResult:
-        return self._loop.run(self.engine.add(messages, **kwargs))
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._loop.run(coro)
 
-    def search(self, query: str, **kwargs: Any) -> SearchResult:
-        return self._loop.run(self.engine.search(query, **kwargs))
-
-    def relations(self, **kwargs: Any) -> list[dict[str, Any]]:
-        return self._loop.run(self.engine.relations(**kwargs))
-
-    def get(
-        self,
-        memory_id: str,
-        *,
-        user_id: str | None = None,
-        agent_id: str | None = None,
-        run_id: str | None = None,
-        scope: Scope | None = None,
-    ) -> MemoryItem | None:
-        """One memory by id, or ``None`` (also for an id outside the scope given)."""
-        return self._loop.run(self.engine.get(
-            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
-        ))  # fmt: skip
-
-    def get_all(self, **kwargs: Any) -> ListResult:
-        return self._loop.run(self.engine.get_all(**kwargs))
-
-    def update(
-        self,
-        memory_id: str,
-        text: str,
-        *,
-        metadata: Mapping[str, Any] | None = None,
-        user_id: str | None = None,
-        agent_id: str | None = None,
-        run_id: str | None = None,
-        scope: Scope | None = None,
-    ) -> AddEvent:
-        """Change a memory's text in place (MemoryNotFoundError outside the scope given)."""
-        return self._loop.run(self.engine.update(
-            memory_id, text, metadata=metadata, user_id=user_id, agent_id=agent_id,
-            run_id=run_id, scope=scope,
-        ))  # fmt: skip
-
-    def delete(
-        self,
-        memory_id: str,
-        *,
-        user_id: str | None = None,
-        agent_id: str | None = None,
-        run_id: str | None = None,
-        scope: Scope | None = None,
-    ) -> dict[str, Any]:
-        """Erase one memory for real (MemoryNotFoundError outside the scope given)."""
-        return self._loop.run(self.engine.delete(
-            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
-        ))  # fmt: skip
-
-    def delete_all(self, **scope: str | None) -> dict[str, Any]:
-        return self._loop.run(self.engine.delete_all(**scope))
-
-    def procedures(self, agent_id: str, **kwargs: Any) -> ListResult:
-        return self._loop.run(self.engine.procedures(agent_id, **kwargs))
-
-    def history(
-        self,
-        memory_id: str,
-        *,
-        user_id: str | None = None,
-        agent_id: str | None = None,
-        run_id: str | None = None,
-        scope: Scope | None = None,
-    ) -> list[HistoryEntry]:
-        """Every event of a memory, oldest first (MemoryNotFoundError outside the scope)."""
-        return self._loop.run(self.engine.history(
-            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
-        ))  # fmt: skip
-
-    def reset(self, **kwargs: Any) -> dict[str, Any]:
-        return self._loop.run(self.engine.reset(**kwargs))
-
-    def import_records(self, records: Iterable[Mapping[str, Any] | MemoryRecord]) -> int:
-        return self._loop.run(self.engine.import_records(records))
-
-    def export_records(self, **kwargs: Any) -> list[MemoryRecord]:
-        return self._loop.run(_collect(self.engine.export_records(**kwargs)))
-
-    def stats(self) -> dict[str, Any]:
-        return self._loop.run(self.engine.stats())
+    # Every engine call, with the engine's own signature and docstring (see memory_core.twins).
+    open = sync_twin(AsyncMemory.open)  # a no-op: the constructor opened the engine
+    add = sync_twin(AsyncMemory.add)
+    search = sync_twin(AsyncMemory.search)
+    relations = sync_twin(AsyncMemory.relations)
+    get = sync_twin(AsyncMemory.get)
+    get_all = sync_twin(AsyncMemory.get_all)
+    procedures = sync_twin(AsyncMemory.procedures)
+    history = sync_twin(AsyncMemory.history)
+    update = sync_twin(AsyncMemory.update)
+    delete = sync_twin(AsyncMemory.delete)
+    delete_all = sync_twin(AsyncMemory.delete_all)
+    reset = sync_twin(AsyncMemory.reset)
+    import_records = sync_twin(AsyncMemory.import_records)
+    export_records = sync_list_twin(AsyncMemory.export_records)
+    stats = sync_twin(AsyncMemory.stats)
 
     def close(self) -> None:
-        """Flush and release the engine and its loop thread. Safe to call twice."""
+        """Flush and release the stores and the home lock. Safe to call twice."""
         if self._loop.loop.is_closed():
             return
         try:
@@ -213,7 +136,3 @@ class Memory:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-async def _collect(records: AsyncIterator[MemoryRecord]) -> list[MemoryRecord]:
-    return [record async for record in records]

@@ -17,7 +17,6 @@ from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 from pydantic import BaseModel, Field
 
 from memory_core.errors import InvalidScopeError, MissingScopeError
-from memory_core.filters import Cond, FilterNode, and_
 from memory_core.timeutil import to_iso
 
 Kind: TypeAlias = Literal["fact", "message", "procedure"]
@@ -54,10 +53,6 @@ class Scope:
         if self.empty:
             raise MissingScopeError(operation)
         return self
-
-    def filter(self) -> FilterNode | None:
-        """Equality on every id that is set: the whole of scoping on the read side."""
-        return and_(*(Cond(name, "eq", value) for name, value in self.ids().items()))
 
     def key(self) -> str:
         """Stable text form, used in deterministic ids."""

@@ -8,8 +8,9 @@ checkpointer wrapper that turns finished runs into memories.
 Install with ``pip install "memory-core[langgraph]"``.
 """
 
+from memory_core_langchain import EngineEmbeddings, LangChainEmbedder
+
 from memory_core_langgraph.checkpointer import MemoryCheckpointer
-from memory_core_langgraph.embeddings import EngineEmbeddings, LangChainEmbedder
 from memory_core_langgraph.namespaces import DEFAULT_TEMPLATES, NamespaceMap
 from memory_core_langgraph.store import MemoryStore
 

@@ -51,16 +51,17 @@ from langgraph.store.base import (
     ensure_embeddings,
     validate_op_namespace,
 )
+from memory_core_langchain import LangChainEmbedder
 
 from memory_core.checks import is_uuid
 from memory_core.config import MemoryConfig
 from memory_core.filters import And, Cond, FilterNode, IsEmpty, Not, Or, and_
 from memory_core.memory import AsyncMemory
 from memory_core.records import RecordWrite, keyed_id, keyed_record
+from memory_core.scoping import scope_filter
 from memory_core.sync import LoopThread, Memory
 from memory_core.timeutil import now
 from memory_core.types import MemoryRecord, Scope
-from memory_core_langgraph.embeddings import LangChainEmbedder
 from memory_core_langgraph.items import (
     FRAMEWORK,
     index_text,
@@ -434,7 +435,7 @@ class MemoryStore(BaseStore):
         # The scope every match shares, when there is one: an indexed condition the vector
         # store narrows on first (without it, a search scans the payloads of the collection).
         scope = self.namespaces.scope_under(prefix)
-        return found if scope is None else And((*_some(scope.filter()), found))
+        return found if scope is None else And((*_some(scope_filter(scope)), found))
 
     def _touch(self, record: MemoryRecord, refresh: bool, touches: dict[str, float]) -> None:
         ttl = record.source.get("ttl")

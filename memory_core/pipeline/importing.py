@@ -17,7 +17,7 @@ from memory_core.checks import is_uuid
 from memory_core.errors import InvalidInputError
 from memory_core.pipeline.normalize import normalize_messages
 from memory_core.pipeline.ops import UpsertOp
-from memory_core.pipeline.planner import history_row
+from memory_core.pipeline.plans import history_row
 from memory_core.pipeline.verbatim import embed_text_of
 from memory_core.pipeline.writer import Writer
 from memory_core.types import MemoryRecord

@@ -25,12 +25,13 @@ from memory_core.pipeline.graph import GraphPlan, GraphPlanner
 from memory_core.pipeline.infer import Decided, MemoryManager
 from memory_core.pipeline.normalize import Message
 from memory_core.pipeline.ops import GraphCloseOp, Op, PatchOp, UpsertOp
+from memory_core.pipeline.plans import history_row
 from memory_core.pipeline.temporal import closing_patch, invalidate, supersede
 from memory_core.pipeline.verbatim import new_record
 from memory_core.pipeline.writer import Writer
 from memory_core.prompts.memory_manager import Relation
 from memory_core.prompts.procedural import ProceduralSummary, render
-from memory_core.scoping import TimeView, exact_scope_filter
+from memory_core.scoping import TimeView, exact_scope_filter, is_visible
 from memory_core.stores.history import HistoryRow
 from memory_core.timeutil import now
 from memory_core.types import AddEvent, AddResult, Event, MemoryRecord, Scope
@@ -183,9 +184,10 @@ class Planner:
     async def _still_current(self, planned: list[_Planned], rejected: list[str]) -> list[_Planned]:
         """Drop operations whose target stopped being current while the LLM was thinking."""
         targets = [p.decided.target.id for p in planned if p.close and p.decided.target]
+        at = now()
         current = {
             hit.id for hit in await self.store.retrieve(targets)
-            if hit.payload.get("expired_at") is None
+            if is_visible(MemoryRecord.from_payload(hit.id, hit.payload), at)
         }  # fmt: skip
         kept = []
         for item in planned:
@@ -333,10 +335,3 @@ def add_event(record: MemoryRecord, event: Event) -> AddEvent:
     if record.role is not None:
         result["role"] = record.role
     return result
-
-
-def history_row(record: MemoryRecord, event: str, old: str | None, new: str | None) -> HistoryRow:
-    return HistoryRow(
-        record.id, event, old, new, record.actor_id, record.role,
-        (record.user_id, record.agent_id, record.run_id),
-    )  # fmt: skip

@@ -41,6 +41,7 @@ from memory_core.pipeline.ops import (
     UpsertOp,
 )
 from memory_core.retrieval.bm25 import Bm25Encoder
+from memory_core.scoping import scope_filter as as_filter
 from memory_core.stores.history import HistoryRow, HistoryStore, Purge
 from memory_core.stores.vector.base import VectorPoint, VectorStore
 from memory_core.types import Scope
@@ -140,7 +141,7 @@ class Writer:
         elif isinstance(op, DeleteOp):
             await self.store.delete(op.ids)
         elif isinstance(op, DeleteScopeOp):
-            scope_filter = None if op.scope is None else Scope(**op.scope).filter()
+            scope_filter = None if op.scope is None else as_filter(Scope(**op.scope))
             await self.store.delete_where(scope_filter)
             if self.graph is not None:
                 await self.graph.index.store.delete_where(scope_filter)

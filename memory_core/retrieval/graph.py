@@ -22,7 +22,7 @@ from typing import Any
 
 from memory_core.errors import StoreError
 from memory_core.pipeline.entities import GraphSide
-from memory_core.scoping import TimeView
+from memory_core.scoping import TimeView, scope_filter
 from memory_core.stores.graph.base import group_relations
 from memory_core.types import Scope
 
@@ -43,7 +43,7 @@ class GraphRecaller:
         self.max_relations = max_relations
 
     async def recall(self, query: str, scope: Scope, view: TimeView) -> GraphRecall:
-        entity_ids = await self.side.index.named_in(query, scope.filter())
+        entity_ids = await self.side.index.named_in(query, scope_filter(scope))
         if not entity_ids:
             return GraphRecall()
         try:
