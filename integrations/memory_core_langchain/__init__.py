@@ -2,7 +2,7 @@
 and chat history, and LangChain models as the engine's LLM and embedder.
 
     >>> from memory_core_langchain import EngineEmbeddings, LangChainEmbedder
-    >>> from memory_core_langchain import MemoryMiddleware, MemoryRetriever, memory_tools
+    >>> from memory_core_langchain import MemoryMiddleware, MemoryRetriever, TOOL_CLASSES
     >>> sorted(tool.__name__ for tool in TOOL_CLASSES)[:2]
     ['AddMemoryTool', 'DeleteMemoryTool']
 
@@ -37,18 +37,16 @@ if TYPE_CHECKING:
         memory_tools,
     )
 
+_TOOLS = ("TOOL_CLASSES", "AddMemoryTool", "DeleteMemoryTool", "GetMemoryTool",
+          "MemoryHistoryTool", "MemoryTool", "SearchMemoryTool", "UpdateMemoryTool",
+          "memory_tools")  # fmt: skip
 _LAZY = {
     "MemoryCoreMemory": "classic",
     "MemoryChatMessageHistory": "history",
     "ChatModelLLM": "llm",
     "MemoryMiddleware": "middleware",
     "MemoryRetriever": "retriever",
-    **dict.fromkeys(
-        ("TOOL_CLASSES", "AddMemoryTool", "DeleteMemoryTool", "GetMemoryTool",
-         "MemoryHistoryTool", "MemoryTool", "SearchMemoryTool", "UpdateMemoryTool",
-         "memory_tools"),
-        "tools",
-    ),  # fmt: skip
+    **dict.fromkeys(_TOOLS, "tools"),
 }
 
 __all__ = [
