@@ -1,4 +1,5 @@
-"""A LangChain chat model as the engine's LLM (ChatModelLLM), scripted at the protocol boundary."""
+"""A LangChain chat model as the engine's LLM (ChatModelLLM, scripted at the protocol boundary)
+and LangChain embeddings as its embedder (the bridge)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage
-from memory_core_langchain import ChatModelLLM
+from memory_core_langchain import ChatModelLLM, EngineEmbeddings, LangChainEmbedder
 from memory_core_langchain.testing import ScriptedChatModel, tool_call
 from pydantic import BaseModel
 
@@ -36,11 +37,17 @@ def _answer_with(model: ScriptedChatModel, args: dict[str, Any]) -> Any:
     return step
 
 
-async def test_inferred_add_is_one_structured_call(fast_tmp: Path, embedder: LocalEmbedder) -> None:
+async def test_a_chat_model_and_embeddings_drive_the_engine(
+    fast_tmp: Path, embedder: LocalEmbedder
+) -> None:
+    """The inferred add is one structured call through the model's own structured output."""
     model = ScriptedChatModel()
     model.script.append(_answer_with(model, ADD_VEGETARIAN))
     llm = ChatModelLLM(model)
-    async with AsyncMemory(MemoryConfig(home=fast_tmp / "h"), embedder=embedder, llm=llm) as engine:
+    # LangChain Embeddings (here the local model seen through LangChain) as the engine's embedder
+    lc_embeddings = LangChainEmbedder(EngineEmbeddings(embedder), dims=384)
+    config = MemoryConfig(home=fast_tmp / "h")
+    async with AsyncMemory(config, embedder=lc_embeddings, llm=llm) as engine:
         added = await engine.add("I'm Alice and I never eat meat.", user_id="alice")
         assert [(e["event"], e["memory"]) for e in added["results"]] == [
             ("ADD", "Alice is vegetarian")
