@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
-from memory_core.errors import ClosedError
+from memory_core.errors import ClosedError, WrongLoopError
 from memory_core.llms.base import LLM
 from memory_core.memory import AsyncMemory
 from memory_core.records import SyncRecords
@@ -42,10 +42,7 @@ class LoopThread:
         """Run ``coro`` on the loop and wait for its result (exceptions propagate)."""
         if threading.current_thread() is self._thread:
             coro.close()
-            raise RuntimeError(
-                "A sync Memory method was called from inside its own event loop (e.g. from a "
-                "callback); use the AsyncMemory (memory.engine) there instead."
-            )
+            raise WrongLoopError()
         if self.loop.is_closed():
             coro.close()
             raise ClosedError()
@@ -121,6 +118,9 @@ class Memory:
     import_records = sync_twin(AsyncMemory.import_records)
     export_records = sync_list_twin(AsyncMemory.export_records)
     stats = sync_twin(AsyncMemory.stats)
+
+    handed_over = sync_twin(AsyncMemory.handed_over)
+    record_handover = sync_twin(AsyncMemory.record_handover)
 
     def close(self) -> None:
         """Flush and release the stores and the home lock. Safe to call twice."""

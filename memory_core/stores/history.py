@@ -60,6 +60,11 @@ CREATE TABLE IF NOT EXISTS journal (
     ops         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS journal_pending ON journal (id) WHERE done_at IS NULL;
+CREATE TABLE IF NOT EXISTS handovers (
+    conversation TEXT NOT NULL,
+    message_id   TEXT NOT NULL,
+    PRIMARY KEY (conversation, message_id)
+) WITHOUT ROWID;
 """
 
 
@@ -127,6 +132,13 @@ class HistoryStore:
     ) -> list[HistoryEntry]:
         """A memory's rows, oldest first; with ``scope``, only rows written inside it."""
         return await self._sql.run(self._history_sync, memory_id, scope or {})
+
+    async def handed_over(self, conversation: str) -> set[str]:
+        """Ids of the messages of ``conversation`` already handed over to form memories."""
+        return await self._sql.run(self._handed_over_sync, conversation)
+
+    async def record_handover(self, conversation: str, message_ids: list[str]) -> None:
+        await self._sql.run(self._record_handover_sync, conversation, message_ids)
 
     async def counts(self) -> dict[str, int]:
         return await self._sql.run(self._counts_sync)
@@ -203,6 +215,19 @@ class HistoryStore:
         db.execute("DELETE FROM history")
         db.execute("DELETE FROM journal")
         db.execute("COMMIT")
+
+    def _handed_over_sync(self, conversation: str) -> set[str]:
+        rows = self._sql.db.execute(
+            "SELECT message_id FROM handovers WHERE conversation = ?", (conversation,)
+        )
+        return {row[0] for row in rows}
+
+    def _record_handover_sync(self, conversation: str, message_ids: list[str]) -> None:
+        with self._sql.db:
+            self._sql.db.executemany(
+                "INSERT OR IGNORE INTO handovers VALUES (?, ?)",
+                [(conversation, message_id) for message_id in message_ids],
+            )
 
     def _history_sync(self, memory_id: str, scope: dict[str, str]) -> list[HistoryEntry]:
         within = "".join(f" AND {name} = ?" for name in scope)  # names are fixed scope fields
