@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from memory_core import Scope
 
@@ -58,6 +58,28 @@ class ScopeRule:
             for key in SCOPE_KEYS
         }
         return Scope(**ids).require(operation)
+
+
+class ScopeIds(TypedDict, total=False):
+    user_id: str
+    agent_id: str
+    run_id: str
+
+
+def ids_of(scope: Scope) -> ScopeIds:
+    """The scope as the engine's keyword ids (``search(q, **ids_of(scope))``).
+
+    The kit contract has every engine call take ``scope=``; until search / add / delete_all do,
+    the ids go as keywords, which they will keep accepting.
+    """
+    ids = ScopeIds()
+    if scope.user_id:
+        ids["user_id"] = scope.user_id
+    if scope.agent_id:
+        ids["agent_id"] = scope.agent_id
+    if scope.run_id:
+        ids["run_id"] = scope.run_id
+    return ids
 
 
 def thread_of(configurable: Mapping[str, Any] | None) -> str | None:

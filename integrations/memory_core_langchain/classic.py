@@ -26,12 +26,12 @@ from typing import Any, Literal
 from langchain_classic.base_memory import BaseMemory
 from langchain_classic.memory.utils import get_prompt_input_key
 from langchain_core.messages import SystemMessage
-from memory_core.adapters import EngineHandle, render_memories
 from pydantic import Field, PrivateAttr
 
 from memory_core import Scope
+from memory_core.adapters import EngineHandle, render_memories
 from memory_core.errors import InvalidInputError
-from memory_core_langchain._runtime import ScopeRule
+from memory_core_langchain._runtime import ScopeRule, ids_of
 
 
 class MemoryCoreMemory(BaseMemory):
@@ -93,7 +93,7 @@ class MemoryCoreMemory(BaseMemory):
         if not query.strip():
             return []
         found = await self._handle.engine.search(
-            query, scope=self._scope, limit=self.limit, threshold=self.threshold
+            query, limit=self.limit, threshold=self.threshold, **ids_of(self._scope)
         )
         return list(found["results"])
 
@@ -101,7 +101,7 @@ class MemoryCoreMemory(BaseMemory):
         said = str(inputs[self._input_key(inputs)])
         answer = str(outputs[self.output_key or _only_key(outputs)])
         exchange = [{"role": "user", "content": said}, {"role": "assistant", "content": answer}]
-        await self._handle.engine.add(exchange, scope=self._scope, infer=self.infer)
+        await self._handle.engine.add(exchange, infer=self.infer, **ids_of(self._scope))
 
     async def _clear(self) -> None:
         if not self.allow_clear:
@@ -109,7 +109,7 @@ class MemoryCoreMemory(BaseMemory):
                 "MemoryCoreMemory.clear() would erase every long-term memory of "
                 f"{self._scope.ids()}. Build it with allow_clear=True to allow that."
             )
-        await self._handle.engine.delete_all(scope=self._scope)
+        await self._handle.engine.delete_all(**ids_of(self._scope))
 
     def _input_key(self, inputs: dict[str, Any]) -> str:
         return self.input_key or get_prompt_input_key(inputs, self.memory_variables)

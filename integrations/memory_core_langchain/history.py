@@ -27,18 +27,18 @@ from typing import Any
 
 from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
+
+from memory_core import MemoryRecord, Scope
 from memory_core.adapters import (
+    And,
     Cond,
     EngineHandle,
     RecordWrite,
-    and_,
     keyed_id,
     keyed_record,
     paths,
     to_messages,
 )
-
-from memory_core import MemoryRecord, Scope
 
 PATH = ("langchain", "chat_history")
 _PAGE = 1000
@@ -61,7 +61,7 @@ class MemoryChatMessageHistory(BaseChatMessageHistory):
         self.scope = scope.require("MemoryChatMessageHistory")
         self.handle = EngineHandle.of(memory)
         ids = (Cond(name, "eq", value) for name, value in self.scope.ids().items())
-        self._where = and_(*ids, paths.exactly(PATH))
+        self._where = And((*ids, paths.exactly(PATH)))
 
     @property
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]

@@ -28,11 +28,11 @@ from langchain.agents.middleware import AgentMiddleware, AgentState, ModelReques
 from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_core.runnables import ensure_config
 from langgraph.runtime import Runtime
-from memory_core.adapters import EngineHandle, FormationQueue, render_memories, to_messages
 
 from memory_core import Scope
+from memory_core.adapters import EngineHandle, FormationQueue, render_memories, to_messages
 from memory_core.types import SearchResult
-from memory_core_langchain._runtime import ScopeRule, thread_of
+from memory_core_langchain._runtime import ScopeRule, ids_of, thread_of
 from memory_core_langchain.tools import memory_tools
 
 Handler = Callable[[ModelRequest[Any]], ModelResponse[Any]]
@@ -104,7 +104,11 @@ class MemoryMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
 
     async def _search(self, query: str, scope: Scope) -> SearchResult:
         return await self.handle.engine.search(
-            query, scope=scope, limit=self.limit, threshold=self.threshold, filters=self.filters
+            query,
+            limit=self.limit,
+            threshold=self.threshold,
+            filters=self.filters,
+            **ids_of(scope),
         )
 
     def _with_memories(self, request: ModelRequest[Any], found: SearchResult) -> ModelRequest[Any]:
@@ -160,8 +164,8 @@ class MemoryMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         """Wait until every captured turn is formed; False if ``timeout`` ran out first."""
         return self.queue.flush(timeout)
 
-    async def aflush(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 - the kit's API
-        return await self.queue.aflush(timeout)
+    async def aflush(self) -> bool:
+        return await self.queue.aflush()
 
     def close(self) -> None:
         """Finish the queued work, then close the engine if this middleware built it."""

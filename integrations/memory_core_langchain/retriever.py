@@ -25,12 +25,12 @@ from langchain_core.callbacks import (
 )
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from memory_core.adapters import EngineHandle
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from memory_core import Scope
+from memory_core.adapters import EngineHandle
 from memory_core.types import MemoryItem, SearchResult
-from memory_core_langchain._runtime import ScopeRule
+from memory_core_langchain._runtime import ScopeRule, ids_of
 
 _TIMES = ("created_at", "updated_at", "valid_from", "valid_until", "expired_at")
 _SCOPE_IDS = ("user_id", "agent_id", "run_id")
@@ -79,8 +79,8 @@ class MemoryRetriever(BaseRetriever):
 
     async def _search(self, query: str, k: int | None) -> SearchResult:
         return await self._handle.engine.search(
-            query, scope=self._scope, limit=k or self.k, filters=self.filters,
-            threshold=self.threshold, as_of=self.as_of,
+            query, limit=k or self.k, filters=self.filters, threshold=self.threshold,
+            as_of=self.as_of, **ids_of(self._scope),
         )  # fmt: skip
 
 

@@ -27,13 +27,13 @@ from typing import Annotated, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, InjectedToolArg, ToolException
-from memory_core.adapters import EngineHandle
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from memory_core import Scope
+from memory_core.adapters import EngineHandle
 from memory_core.errors import MemoryCoreError, MemoryNotFoundError
 from memory_core.types import MemoryItem
-from memory_core_langchain._runtime import ScopeRule
+from memory_core_langchain._runtime import ScopeRule, ids_of
 
 # What ToolNode fills in (never the model): LangGraph injects the ``ToolRuntime`` into a field
 # named ``runtime``; InjectedToolArg keeps it out of the schema the model sees.
@@ -132,7 +132,8 @@ class SearchMemoryTool(MemoryTool):
     args_schema: type[BaseModel] = SearchInput
 
     async def _call(self, scope: Scope, **args: Any) -> str:
-        found = await self._handle.engine.search(args["query"], scope=scope, limit=args["limit"])
+        engine = self._handle.engine
+        found = await engine.search(args["query"], limit=args["limit"], **ids_of(scope))
         if not found["results"]:
             return "No memories matched."
         return _json([_brief(item) for item in found["results"]])
@@ -149,7 +150,7 @@ class AddMemoryTool(MemoryTool):
     """False stores the text as given; True lets the engine's LLM extract and reconcile."""
 
     async def _call(self, scope: Scope, **args: Any) -> str:
-        added = await self._handle.engine.add(args["text"], scope=scope, infer=self.infer)
+        added = await self._handle.engine.add(args["text"], infer=self.infer, **ids_of(scope))
         return _json(added["results"])
 
 

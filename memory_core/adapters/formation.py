@@ -46,7 +46,7 @@ from typing import Any
 
 from memory_core.adapters.handle import EngineHandle
 from memory_core.pipeline.messages import message_id, to_messages
-from memory_core.types import Scope
+from memory_core.types import Provenance, Scope
 
 log = logging.getLogger("memory_core")
 
@@ -241,16 +241,18 @@ class FormationQueue:
         if not new:
             return
         parsed = to_messages(new)
+        # The queue stamps for an adapter (framework, thread): provenance, as issue 11 defines.
+        stamp = Provenance(job.source)
         said = [m for m in parsed if m.role in SAID_ROLES and m.content]
         user_id, run_id = job.scope.user_id, job.scope.run_id
         if said:
             await engine.add(said, user_id=user_id, agent_id=job.scope.agent_id, run_id=run_id,
-                             infer=self.infer, source=job.source)  # fmt: skip
+                             infer=self.infer, source=stamp)  # fmt: skip
         if job.procedure_agent_id is not None:
             await engine.add(
                 parsed, user_id=user_id, agent_id=job.procedure_agent_id, run_id=run_id,
                 memory_type="procedural", infer=self.infer,
-                metadata={"task": job.task} if job.task else None, source=job.source,
+                metadata={"task": job.task} if job.task else None, source=stamp,
             )  # fmt: skip
         await engine.record_handover(job.conversation, [i for i in ids if i not in done])
         self.formed += 1

@@ -118,7 +118,7 @@ async def test_async_agent_recalls_and_captures(async_memory: AsyncMemory) -> No
     middleware = MemoryMiddleware(async_memory)
     agent = create_agent(model, middleware=[middleware])
     await agent.ainvoke({"messages": [HumanMessage("I live in Lisbon.")]}, _config("al", "1"))
-    assert await middleware.aflush(timeout=60)
+    assert await middleware.aflush()
     await agent.ainvoke({"messages": [HumanMessage("Where do I live?")]}, _config("al", "2"))
     assert "I live in Lisbon." in _system_text(model.prompts[1])
     await middleware.aclose()

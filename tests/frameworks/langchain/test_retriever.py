@@ -3,6 +3,8 @@ documents it returns, and the retriever inside an LCEL chain."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,9 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 from memory_core_langchain import MemoryRetriever
 from memory_core_langchain.testing import ScriptedChatModel
 
-from memory_core import AsyncMemory, Memory, Scope
+from memory_core import AsyncMemory, Memory, MemoryConfig, Scope
+from memory_core.embeddings import LocalEmbedder
+from memory_core.sync import LoopThread
 
 FACTS = [
     "Alice is vegetarian",
@@ -46,11 +50,18 @@ class TestRetrieverOverMemory(RetrieversIntegrationTests):
 
 
 class TestRetrieverOverAsyncMemory(RetrieversIntegrationTests):
+    """An AsyncMemory living on an async application's loop (here a loop thread): the suite's
+    sync calls and its async ones (from pytest's own loop) both reach it there."""
+
     @pytest.fixture(autouse=True)
-    async def _alice(self, async_memory: AsyncMemory) -> None:
-        self.engine = async_memory
+    def _alice(self, fast_tmp: Path, embedder: LocalEmbedder) -> Iterator[None]:
+        app_loop = LoopThread()
+        self.engine = AsyncMemory(MemoryConfig(home=fast_tmp / "ahome"), embedder=embedder)
         for fact in FACTS:
-            await async_memory.add(fact, user_id="alice", infer=False)
+            app_loop.run(self.engine.add(fact, user_id="alice", infer=False))
+        yield
+        app_loop.run(self.engine.close())
+        app_loop.stop()
 
     @property
     def retriever_constructor(self) -> type[MemoryRetriever]:
