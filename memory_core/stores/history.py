@@ -214,6 +214,7 @@ class HistoryStore:
         db.execute("BEGIN IMMEDIATE")
         db.execute("DELETE FROM history")
         db.execute("DELETE FROM journal")
+        db.execute("DELETE FROM handovers")
         db.execute("COMMIT")
 
     def _handed_over_sync(self, conversation: str) -> set[str]:
