@@ -165,6 +165,7 @@ class MemoryMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         return self.queue.flush(timeout)
 
     async def aflush(self) -> bool:
+        """Async :meth:`flush` (bound it with ``asyncio.timeout`` if needed)."""
         return await self.queue.aflush()
 
     def close(self) -> None:

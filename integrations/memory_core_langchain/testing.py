@@ -61,7 +61,8 @@ class ScriptedChatModel(BaseChatModel):
             step = self.script[self._position]
             self._position += 1
             self.prompts.append(list(messages))
-        reply = step(list(messages)) if callable(step) else step
+        # A copy: LangChain stamps an id on the reply, and a reused step must not repeat it.
+        reply = step(list(messages)) if callable(step) else step.model_copy()
         return ChatResult(generations=[ChatGeneration(message=reply)])
 
     def bind_tools(
