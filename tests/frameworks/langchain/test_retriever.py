@@ -136,3 +136,14 @@ def _echo_context(text: Any) -> Any:
 
     context = str(text).split("Context:\n", 1)[1].split("\n\nQuestion", 1)[0]
     return AIMessage(context)
+
+
+def test_as_of_sees_the_memories_valid_then(memory: Memory) -> None:
+    memory.add("Alice lives in Porto", user_id="alice", infer=False, valid_from="2020-01-01")
+    memory.add("Alice lives in Lisbon", user_id="alice", infer=False, valid_from="2024-06-01")
+    past = MemoryRetriever(memory=memory, user_id="alice", as_of="2021-01-01", k=5)
+    assert [d.page_content for d in past.invoke("Where does Alice live?")] == [
+        "Alice lives in Porto"
+    ]
+    now = MemoryRetriever(memory=memory, user_id="alice", k=5)
+    assert len(now.invoke("Where does Alice live?")) == 2
