@@ -119,8 +119,8 @@ class MemoryChatMessageHistory(BaseChatMessageHistory):
 
 def _text(message: BaseMessage) -> str:
     """What the engine indexes: the message's text, or a placeholder for a tool call."""
-    [normalised] = to_messages([message])
-    if normalised.content.strip():
-        return normalised.content
+    text = " ".join(said.content for said in to_messages([message])).strip()
+    if text:
+        return text
     names = ", ".join(call["name"] for call in getattr(message, "tool_calls", []) or [])
     return f"({message.type} message: {names or 'no text'})"

@@ -96,11 +96,11 @@ class MemoryMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
     def _recall_target(self, request: ModelRequest[Any]) -> tuple[str | None, Scope | None]:
         if not self.recall:
             return None, None
-        users = [m for m in to_messages(request.messages) if m.role == "user" and m.content]
-        if not users:
+        query = _latest_user_text(request.messages)
+        if query is None:
             return None, None
         configurable = ensure_config().get("configurable")
-        return users[-1].content, self.rule.resolve(request.runtime.context, configurable, "recall")
+        return query, self.rule.resolve(request.runtime.context, configurable, "recall")
 
     async def _search(self, query: str, scope: Scope) -> SearchResult:
         return await self.handle.engine.search(
@@ -182,6 +182,15 @@ class MemoryMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _latest_user_text(messages: list[Any]) -> str | None:
+    """The text of the latest user message (searched from the end: threads grow long)."""
+    for message in reversed(messages):
+        for said in to_messages([message]):
+            if said.role == "user" and said.content.strip():
+                return said.content
+    return None
 
 
 def _append(system: SystemMessage | None, text: str) -> SystemMessage:
