@@ -11,7 +11,8 @@ run then rewrites ``results/REPORT.md`` and the plots from all the results prese
 ``locomo`` (LOCOMO retrieval recall, memory-core's variants beside Mem0), ``graph`` (graph
 write and graph-boosted search at 10k relations, SQLite and FalkorDB over Bolt),
 ``langgraph_store`` (LangGraph ``store.search``, MemoryStore beside InMemoryStore),
-``reliability`` (open/close RSS, journal size, erasure compaction), ``locomo_llm``
+``reliability`` (open/close RSS, journal size, erasure compaction),
+``langchain_middleware`` (MemoryMiddleware's overhead per create_agent turn), ``locomo_llm``
 (inferred LOCOMO ingestion; skipped without an LLM endpoint), and ``scale`` (1M, only when
 asked for). Benchmarks are never run by the tests.
 """
@@ -31,6 +32,7 @@ from rich.markdown import Markdown
 
 from benchmarks import (
     graph,
+    langchain_middleware,
     langgraph_store,
     latency,
     locomo,
@@ -60,6 +62,12 @@ SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., s
         langgraph_store.render,
         "issue5_langgraph_store",
     ),
+    "langchain_middleware": (
+        langchain_middleware.add_arguments,
+        langchain_middleware.run,
+        langchain_middleware.render,
+        "issue12_langchain_middleware",
+    ),
     "scale": (scale.add_arguments, scale.run, scale.render, "issue6_scale"),
     "reliability": (
         reliability.add_arguments,
@@ -82,6 +90,7 @@ PRINTERS: dict[str, Callable[..., None]] = {
     "locomo": locomo_report.print_tables,
     "graph": report.print_tables,
     "langgraph_store": report.print_tables,
+    "langchain_middleware": report.print_tables,
 }
 
 
