@@ -21,7 +21,6 @@ from memory_core.adapters import (
     FilterNode,
     RecordWrite,
     Scope,
-    keyed_id,
     keyed_record,
     paths,
 )
@@ -79,7 +78,7 @@ class ChatHistory:
         return RecordWrite(record, text, embed=False)
 
     def _id(self, seq: int) -> str:
-        return keyed_id("llamaindex", "chat", self.scope.key(), str(seq))
+        return self.handle.engine.records.keyed_id("llamaindex", "chat", self.scope.key(), str(seq))
 
 
 def recall_filter(session_id: str | None, *, hide_session_messages: bool) -> dict[str, Any]:
