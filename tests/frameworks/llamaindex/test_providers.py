@@ -20,6 +20,7 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
     ToolCallBlock,
 )
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.llms.custom import CustomLLM
 from llama_index.core.llms.mock import MockFunctionCallingLLM
 from memory_core_llamaindex import EngineEmbedding, LlamaIndexEmbedder, LlamaIndexLLM
@@ -46,7 +47,7 @@ class ScriptedLLM(CustomLLM):
     """Answers each call with the next scripted text (the last one repeats); records prompts."""
 
     replies: list[str]
-    prompts: list[str] = []
+    prompts: list[str] = Field(default_factory=list)
 
     @property
     def metadata(self) -> LLMMetadata:
