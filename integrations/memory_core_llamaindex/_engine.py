@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from llama_index.core.base.llms.types import ChatMessage
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from memory_core import AsyncMemory, Memory, MemoryConfig
 from memory_core.adapters import EngineHandle, FormationQueue, Scope, render_memories
@@ -44,17 +44,29 @@ class EngineSide:
         base = self.base
         return Scope(user_id=base.user_id, agent_id=base.agent_id, run_id=session_id)
 
-    async def hand_over(self, session_id: str | None, messages: Sequence[ChatMessage]) -> None:
-        """Give ``messages`` of a session to the engine, as configured."""
+    async def hand_over(
+        self,
+        session_id: str | None,
+        messages: Sequence[ChatMessage],
+        *,
+        procedure_agent_id: str | None = None,
+        task: str | None = None,
+        thread: str | None = None,
+    ) -> None:
+        """Give ``messages`` of a session to the engine, as configured; with
+        ``procedure_agent_id`` they are also one run to summarise for that agent.
+
+        The queue keeps one waiting job per conversation (``thread``, default: the session)
+        and a newer one replaces it, so each submit must carry the conversation so far: the
+        queue skips what it handed over before."""
         if self.queue is None or not messages:
             return
-        thread = session_id or "llamaindex"
+        thread = thread or session_id or "llamaindex"
         source = {"framework": "llamaindex", "thread_id": thread}
         scope = self.scope(session_id)
-        if self.formation == "inline":
-            await self.queue.aform(thread, scope, list(messages), source=source)
-        else:
-            await self.queue.asubmit(thread, scope, list(messages), source=source)
+        form = self.queue.aform if self.formation == "inline" else self.queue.asubmit
+        await form(thread, scope, list(messages), procedure_agent_id=procedure_agent_id,
+                   task=task, source=source)  # fmt: skip
 
     async def recall(
         self, query: str, *, limit: int, threshold: float | None, filters: dict[str, Any]
@@ -85,6 +97,16 @@ class EngineSide:
         if self.queue is not None:
             self.queue.close()
         self.handle.close()
+
+
+def uses_tools(messages: Sequence[ChatMessage]) -> bool:
+    """Whether ``messages`` hold a tool call or a tool result (an agent's run)."""
+    for message in messages:
+        if message.role == MessageRole.TOOL or message.additional_kwargs.get("tool_calls"):
+            return True
+        if any(getattr(block, "block_type", None) == "tool_call" for block in message.blocks):
+            return True
+    return False
 
 
 def text_of(message: ChatMessage) -> str:

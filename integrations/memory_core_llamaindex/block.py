@@ -18,7 +18,7 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.memory.memory import BaseMemoryBlock
 from llama_index.core.utils import get_tokenizer
 
-from memory_core.adapters import EngineHandle
+from memory_core.adapters import EngineHandle, message_id
 from memory_core_llamaindex._engine import EngineLike, EngineSide, Formation, render, text_of
 from memory_core_llamaindex._history import recall_filter
 
@@ -77,7 +77,10 @@ class MemoryBlock(BaseMemoryBlock[str]):
         """Messages flushed out of the short-term history go to the engine, in the run scope
         of their session (``BaseMemoryBlock.aput`` stamps it on each message)."""
         session = _session_of(messages)
-        await self._side.hand_over(session, messages)
+        # Each flushed batch is its own conversation for the queue (a later batch must not
+        # replace a waiting one); the memories still belong to the session's run scope.
+        batch = f"{session or 'llamaindex'}#{message_id(messages[0])}" if messages else None
+        await self._side.hand_over(session, messages, thread=batch)
 
     async def atruncate(self, content: str, tokens_to_truncate: int) -> str | None:
         """Drop the lowest-ranked memories until ``tokens_to_truncate`` tokens are saved

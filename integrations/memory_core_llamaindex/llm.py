@@ -50,7 +50,8 @@ class LlamaIndexLLM:
 
     @property
     def model_name(self) -> str:
-        return f"llamaindex:{self.llm.metadata.model_name or type(self.llm).__name__}"
+        name = self.llm.metadata.model_name
+        return f"llamaindex:{name if name and name != 'unknown' else type(self.llm).__name__}"
 
     async def structured(
         self, messages: Sequence[Mapping[str, Any]], schema: type[M], *, name: str | None = None

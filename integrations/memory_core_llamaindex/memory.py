@@ -23,7 +23,14 @@ from llama_index.core.utils import get_tokenizer
 
 from memory_core.adapters import EngineHandle
 from memory_core.errors import InvalidInputError
-from memory_core_llamaindex._engine import EngineLike, EngineSide, Formation, render, text_of
+from memory_core_llamaindex._engine import (
+    EngineLike,
+    EngineSide,
+    Formation,
+    render,
+    text_of,
+    uses_tools,
+)
 from memory_core_llamaindex._history import ChatHistory, recall_filter
 
 DEFAULT_TOKEN_LIMIT = 30000  # as LlamaIndex's Memory
@@ -51,6 +58,11 @@ class MemoryCoreMemory(BaseMemory):
     recall_max_tokens: int | None = Field(default=None, gt=0)
     infer: bool = Field(default=True, description="Extract facts (with an engine LLM) or not.")
     formation: Formation = Field(default="queue", description="inline, queue or off.")
+    procedure_agent_id: str | None = Field(
+        default=None,
+        description="Opt-in: an agent run put here (its tool calls and results) becomes a "
+        "procedural summary for this agent.",
+    )
 
     _side: EngineSide = PrivateAttr()
     _history: ChatHistory = PrivateAttr()
@@ -129,7 +141,16 @@ class MemoryCoreMemory(BaseMemory):
         """Keep ``messages`` in the history and hand them to the engine."""
         _check(messages)
         await self.handle.arun(self._history.append(messages))
-        await self._side.hand_over(self.session_id, messages)
+        history = await self._load()  # the whole conversation: see EngineSide.hand_over
+        if self.procedure_agent_id is None or not uses_tools(messages):
+            await self._side.hand_over(self.session_id, history)
+            return
+        # An agent's run: FunctionAgent / AgentWorkflow put their whole scratchpad (tool calls,
+        # results, the answer) here when the run ends; the task is what the user asked.
+        await self._side.hand_over(
+            self.session_id, history, procedure_agent_id=self.procedure_agent_id,
+            task=_query(None, history) or None,
+        )  # fmt: skip
 
     def put_messages(self, messages: list[ChatMessage]) -> None:
         self.handle.run(self.aput_messages(messages), async_name="aput_messages")
@@ -139,7 +160,7 @@ class MemoryCoreMemory(BaseMemory):
         has seen before are not formed twice)."""
         _check(messages)
         await self.handle.arun(self._history.replace(messages))
-        await self._side.hand_over(self.session_id, messages)
+        await self._side.hand_over(self.session_id, list(messages))
 
     def set(self, messages: list[ChatMessage]) -> None:
         self.handle.run(self.aset(messages), async_name="aset")
