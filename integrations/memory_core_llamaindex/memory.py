@@ -15,8 +15,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.base.llms.types import ChatMessage, MessageRole, TextBlock
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.memory.memory import InsertMethod
 from llama_index.core.memory.types import BaseMemory
 from llama_index.core.storage.chat_store.base_db import MessageStatus
 from llama_index.core.utils import get_tokenizer
@@ -55,6 +56,12 @@ class MemoryCoreMemory(BaseMemory):
     top_k: int = Field(default=5, gt=0, description="Memories recalled at most per get().")
     threshold: float | None = Field(default=None, description="Minimum score of a recalled memory.")
     recall_style: Literal["bullets", "xml"] = "bullets"
+    insert_method: InsertMethod = Field(
+        default=InsertMethod.SYSTEM,
+        description="As LlamaIndex's Memory: recalled memories as a system message in front, "
+        "or in front of the latest user message (for agents that drop a leading system "
+        "message, such as ReActAgent).",
+    )
     recall_max_tokens: int | None = Field(default=None, gt=0)
     infer: bool = Field(default=True, description="Extract facts (with an engine LLM) or not.")
     formation: Formation = Field(default="queue", description="inline, queue or off.")
@@ -110,7 +117,11 @@ class MemoryCoreMemory(BaseMemory):
         history = await self._load()
         window = self._window(history, int(kwargs.get("initial_token_count", 0)))
         recalled = await self._recalled(_query(input, history))
-        return [recalled, *window] if recalled is not None else window
+        if recalled is None:
+            return window
+        if self.insert_method == InsertMethod.SYSTEM:
+            return [ChatMessage(role=MessageRole.SYSTEM, content=recalled), *window]
+        return _into_last_user_message(window, recalled)
 
     def get(self, input: str | ChatMessage | None = None, **kwargs: Any) -> list[ChatMessage]:
         return self.handle.run(self.aget(input, **kwargs), async_name="aget")
@@ -222,12 +233,11 @@ class MemoryCoreMemory(BaseMemory):
         extra = str(message.additional_kwargs) if message.additional_kwargs else ""
         return len(self.tokenizer_fn(text_of(message))) + len(self.tokenizer_fn(extra))
 
-    async def _recalled(self, query: str) -> ChatMessage | None:
+    async def _recalled(self, query: str) -> str | None:
         filters = recall_filter(self.session_id, hide_session_messages=True)
         items = await self._side.recall(query, limit=self.top_k, threshold=self.threshold,
                                         filters=filters)  # fmt: skip
-        text = render(items, self.recall_style, self.recall_max_tokens)
-        return ChatMessage(role=MessageRole.SYSTEM, content=text) if text else None
+        return render(items, self.recall_style, self.recall_max_tokens) or None
 
 
 def _query(input: str | ChatMessage | None, history: Sequence[ChatMessage]) -> str:
@@ -238,6 +248,18 @@ def _query(input: str | ChatMessage | None, history: Sequence[ChatMessage]) -> s
         return input
     users = [m for m in history if m.role == MessageRole.USER]
     return text_of(users[-1]) if users else ""
+
+
+def _into_last_user_message(window: list[ChatMessage], recalled: str) -> list[ChatMessage]:
+    """``window`` with ``recalled`` before the latest user message's content (a copy: the
+    history itself is never changed), or after the window as a user message."""
+    users = [i for i, m in enumerate(window) if m.role == MessageRole.USER]
+    if not users:
+        return [*window, ChatMessage(role=MessageRole.USER, content=recalled)]
+    at = users[-1]
+    message = window[at].model_copy(deep=True)
+    message.blocks = [TextBlock(text=recalled), *message.blocks]
+    return [*window[:at], message, *window[at + 1 :]]
 
 
 def _check(messages: Sequence[ChatMessage]) -> None:
