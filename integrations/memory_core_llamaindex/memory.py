@@ -189,7 +189,7 @@ class MemoryCoreMemory(BaseMemory):
         if memories:
             await self.aflush()
             scope = self._side.scope(self.session_id)
-            await self.handle.arun(self.handle.engine.delete_all(**scope.ids()))
+            await self.handle.arun(self.handle.engine.delete_all(scope=scope))
 
     def reset(self, status: MessageStatus | None = None, *, memories: bool = False) -> None:
         self.handle.run(self.areset(status, memories=memories), async_name="areset")
