@@ -22,6 +22,8 @@ from memory_core.adapters import EngineHandle, message_id
 from memory_core_llamaindex._engine import EngineLike, EngineSide, Formation, render, text_of
 from memory_core_llamaindex._history import recall_filter
 
+#: Renderings remembered for truncation (Memory truncates right after the get that rendered).
+_SHOWN_KEPT = 16
 #: Roles whose text makes the search query (tool traffic is noise for recall).
 _QUERY_ROLES = (MessageRole.USER, MessageRole.ASSISTANT)
 
@@ -70,7 +72,7 @@ class MemoryBlock(BaseMemoryBlock[str]):
         )  # fmt: skip
         text = render(items, self.style, self.max_tokens)
         if text:
-            self._shown[text] = items
+            self._remember(text, items)
         return text
 
     async def _aput(self, messages: list[ChatMessage]) -> None:
@@ -93,9 +95,16 @@ class MemoryBlock(BaseMemoryBlock[str]):
         for keep in range(len(items) - 1, 0, -1):
             shorter = render(items[:keep], self.style, self.max_tokens)
             if len(count(shorter)) <= target:
-                self._shown[shorter] = items[:keep]
+                self._remember(shorter, items[:keep])
                 return shorter
         return None
+
+    def _remember(self, text: str, items: list[Any]) -> None:
+        """What a rendered text shows, for ``atruncate`` (the latest few renderings only)."""
+        self._shown.pop(text, None)
+        self._shown[text] = items
+        while len(self._shown) > _SHOWN_KEPT:
+            self._shown.pop(next(iter(self._shown)))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until queued messages have reached the engine."""
