@@ -1,0 +1,142 @@
+"""Embedding bridges between LlamaIndex and the engine, so both can use one model: a LlamaIndex
+``BaseEmbedding`` as the engine's embedder, and the engine's embedder as a ``BaseEmbedding``.
+
+    >>> import asyncio
+    >>> from llama_index.core.embeddings import MockEmbedding
+    >>> vector = asyncio.run(LlamaIndexEmbedder(MockEmbedding(embed_dim=4)).embed_query("hi"))
+    >>> len(vector), round(sum(x * x for x in vector), 6)
+    (4, 1.0)
+
+Both pass the embedder conformance suite (``memory_core.testing.conformance``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.bridge.pydantic import PrivateAttr
+
+from memory_core import AsyncMemory, Memory
+from memory_core.adapters import EngineHandle, check_texts
+from memory_core.errors import EmbeddingError
+
+T = TypeVar("T")
+_PROBE_TEXT = "dimension probe"
+
+
+class LlamaIndexEmbedder:
+    """The engine's embedder protocol over a LlamaIndex ``BaseEmbedding``:
+    ``Memory(config, embedder=LlamaIndexEmbedder(embed_model))``.
+
+    Vectors are scaled to unit length (the engine compares raw dot products with fixed
+    thresholds) and checked against ``dims``; without ``dims`` the first vector sets it."""
+
+    def __init__(self, embed_model: BaseEmbedding, dims: int | None = None) -> None:
+        self.embed_model = embed_model
+        self._dims = dims
+
+    @property
+    def dims(self) -> int:
+        if self._dims is None:
+            raise EmbeddingError(
+                "The embedding size is not known yet: pass dims= or await ensure_dims()."
+            )
+        return self._dims
+
+    @property
+    def model_name(self) -> str:
+        return f"llamaindex:{self.embed_model.model_name or type(self.embed_model).__name__}"
+
+    async def ensure_dims(self) -> int:
+        if self._dims is None:
+            await self.embed_query(_PROBE_TEXT)
+        return self.dims
+
+    async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        texts = check_texts(texts)
+        if not texts:
+            return []
+        return self._unit(await self._call(self.embed_model.aget_text_embedding_batch(texts)))
+
+    async def embed_query(self, text: str) -> list[float]:
+        [vector] = self._unit([await self._call(self.embed_model.aget_query_embedding(text))])
+        return vector
+
+    async def close(self) -> None:
+        """Nothing to release: the LlamaIndex model is the caller's."""
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except Exception as exc:
+            raise EmbeddingError(
+                f"{type(self.embed_model).__name__} failed to embed: {exc}. Check the model's "
+                "own settings (key, endpoint, input limit)."
+            ) from exc
+
+    def _unit(self, vectors: Sequence[Sequence[float]]) -> list[list[float]]:
+        return [self._unit_one(vector) for vector in vectors]
+
+    def _unit_one(self, vector: Sequence[float]) -> list[float]:
+        if self._dims is None:
+            self._dims = len(vector)
+        if len(vector) != self._dims:
+            raise EmbeddingError(
+                f"{type(self.embed_model).__name__} returned a {len(vector)}-d vector, "
+                f"expected {self._dims}; set dims to the model's size."
+            )
+        norm = math.sqrt(sum(x * x for x in vector))
+        if not math.isfinite(norm) or norm == 0.0:
+            raise EmbeddingError(
+                f"{type(self.embed_model).__name__} returned a zero or non-finite vector, "
+                "which has no direction to compare; check the model and its input."
+            )
+        return [float(x) / norm for x in vector]
+
+
+class EngineEmbedding(BaseEmbedding):
+    """A LlamaIndex ``BaseEmbedding`` over the engine's embedder (e.g. ``Settings.embed_model``
+    or a ``VectorStoreIndex`` beside memory-core, on the same model). Calls run on the
+    engine's home loop, so the sync methods also work inside a running event loop — except on
+    that home loop itself, where they raise ``WrongLoopError`` naming the async method."""
+
+    _handle: EngineHandle = PrivateAttr()
+
+    def __init__(self, memory: Memory | AsyncMemory | EngineHandle, **kwargs: Any) -> None:
+        super().__init__(model_name=kwargs.pop("model_name", "memory-core"), **kwargs)
+        self._handle = EngineHandle.of(memory)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EngineEmbedding"
+
+    async def _documents(self, texts: list[str]) -> list[list[float]]:
+        await self._handle.engine.open()
+        return await self._handle.engine.embedder.embed_documents(texts)
+
+    async def _query(self, text: str) -> list[float]:
+        await self._handle.engine.open()
+        return await self._handle.engine.embedder.embed_query(text)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._handle.run(self._query(query), async_name="aget_query_embedding")
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return await self._handle.arun(self._query(query))
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        [vector] = self._get_text_embeddings([text])
+        return vector
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        [vector] = await self._aget_text_embeddings([text])
+        return vector
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._handle.run(self._documents(texts), async_name="aget_text_embedding_batch")
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return await self._handle.arun(self._documents(texts))
