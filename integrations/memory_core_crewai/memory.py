@@ -1,0 +1,246 @@
+"""``EngineMemory``: CrewAI's ``Memory`` whose writes and recall are the engine's.
+
+    >>> from crewai.memory import Memory
+    >>> issubclass(EngineMemory, Memory)
+    True
+
+CrewAI's own ``Memory`` runs a second pipeline (an LLM that infers scope, categories and
+importance, consolidation, an LLM-driven recall flow) over its storage. ``EngineMemory``
+keeps CrewAI's surface (scope and slice views, ``info``, ``list_scopes``, private records,
+``drain_writes``, ``reset``, ``close``) and hands the work to the engine: ``remember`` writes
+engine memories under CrewAI's scope path (verbatim when the engine has no LLM: offline),
+``recall`` is the engine's hybrid search (dense + BM25) inside that path, ``forget`` erases
+through the same records. Nothing here needs CrewAI's LLM or an OpenAI key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from crewai.memory import Memory
+from crewai.memory.types import MemoryMatch
+from crewai.memory.types import MemoryRecord as CrewRecord
+from crewai.memory.utils import join_scope_paths
+from pydantic import Field
+
+from memory_core.errors import ConfigError
+
+from memory_core_crewai.embedder import EngineEmbedder
+from memory_core_crewai.storage import MemoryCoreStorage
+
+
+class EngineMemory(Memory):
+    """A CrewAI ``Memory`` over the engine: ``EngineMemory(memory=m, user_id="team")``.
+
+    Takes every keyword ``crewai.Memory`` takes. ``memory`` and the scope ids choose the
+    engine and whose memories these are (as for :class:`MemoryCoreStorage`); ``storage`` may
+    instead be a ready ``MemoryCoreStorage``. Without ``embedder`` CrewAI's own embedding
+    needs (``update(content=...)``) use the engine's embedder, so nothing calls OpenAI.
+    """
+
+    memory: Any = Field(default=None, exclude=True)
+    user_id: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+
+    def model_post_init(self, __context: Any) -> None:
+        self.storage = self._engine_storage()
+        if self.embedder is None:
+            self.embedder = EngineEmbedder(self.storage.handle)
+        super().model_post_init(__context)
+
+    def _engine_storage(self) -> MemoryCoreStorage:
+        if isinstance(self.storage, MemoryCoreStorage):
+            return self.storage
+        if "storage" in self.model_fields_set:
+            raise ConfigError(
+                f"EngineMemory keeps its records in the engine, so storage= must be a "
+                f"MemoryCoreStorage, not {self.storage!r}. Pass memory= and the scope ids, "
+                "or use crewai.Memory(storage=...) for another backend."
+            )
+        return MemoryCoreStorage(
+            self.memory, user_id=self.user_id, agent_id=self.agent_id, run_id=self.run_id
+        )
+
+    @property
+    def engine_storage(self) -> MemoryCoreStorage:
+        storage = self._storage
+        assert isinstance(storage, MemoryCoreStorage)
+        return storage
+
+    # --- writing -------------------------------------------------------------------------
+
+    def remember(
+        self,
+        content: str,
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        importance: float | None = None,
+        source: str | None = None,
+        private: bool = False,
+        agent_role: str | None = None,
+        root_scope: str | None = None,
+    ) -> CrewRecord | None:
+        """Store ``content`` as one engine memory under ``scope``; returns CrewAI's record."""
+        if self.read_only:
+            return None
+        root = root_scope if root_scope is not None else self.root_scope
+        future = self._submit_save(
+            self._write, [content], scope, categories, metadata, importance, source, private, root
+        )
+        records: list[CrewRecord] = future.result()
+        return records[0] if records else None
+
+    def remember_many(
+        self,
+        contents: list[str],
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        importance: float | None = None,
+        source: str | None = None,
+        private: bool = False,
+        agent_role: str | None = None,
+        root_scope: str | None = None,
+    ) -> list[CrewRecord]:
+        """Store in the background, as CrewAI does; ``recall`` and ``drain_writes`` wait."""
+        if not contents or self.read_only:
+            return []
+        root = root_scope if root_scope is not None else self.root_scope
+        self._submit_save(
+            self._write, contents, scope, categories, metadata, importance, source, private, root
+        )
+        return []
+
+    def _write(
+        self,
+        contents: list[str],
+        scope: str | None,
+        categories: list[str] | None,
+        metadata: dict[str, Any] | None,
+        importance: float | None,
+        source: str | None,
+        private: bool,
+        root_scope: str | None,
+    ) -> list[CrewRecord]:
+        path = join_scope_paths(root_scope, scope)
+        records = [
+            CrewRecord(
+                content=text,
+                scope=path,
+                categories=list(categories or []),
+                metadata=dict(metadata or {}),
+                source=source,
+                private=private,
+                importance=self.default_importance if importance is None else importance,
+            )
+            for text in contents
+            if text and text.strip()
+        ]
+        self._storage.save(records)
+        return records
+
+    def extract_memories(self, content: str) -> list[str]:
+        """The engine decides what to keep when it writes, so the content goes through whole."""
+        return [content] if content and content.strip() else []
+
+    async def aextract_memories(self, content: str) -> list[str]:
+        return self.extract_memories(content)
+
+    async def aremember(
+        self,
+        content: str,
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        importance: float | None = None,
+        source: str | None = None,
+        private: bool = False,
+    ) -> CrewRecord | None:
+        if self.read_only:
+            return None
+        future = self._submit_save(
+            self._write, [content], scope, categories, metadata, importance, source, private,
+            self.root_scope,
+        )  # fmt: skip
+        records: list[CrewRecord] = await asyncio.wrap_future(future)
+        return records[0] if records else None
+
+    async def aremember_many(
+        self,
+        contents: list[str],
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        importance: float | None = None,
+        source: str | None = None,
+        private: bool = False,
+        agent_role: str | None = None,
+    ) -> list[CrewRecord]:
+        return self.remember_many(
+            contents, scope, categories, metadata, importance, source, private, agent_role
+        )
+
+    # --- recall --------------------------------------------------------------------------
+
+    def recall(
+        self,
+        query: str,
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        limit: int = 10,
+        depth: Literal["shallow", "deep"] = "deep",
+        source: str | None = None,
+        include_private: bool = False,
+    ) -> list[MemoryMatch]:
+        """The engine's hybrid search within the scope path; ``depth`` makes no difference
+        (there is no LLM-driven recall flow). Private records follow CrewAI's rule."""
+        self.drain_writes()
+        hits = self.engine_storage.search_text(
+            query, self._effective(scope), categories, limit=limit * 2
+        )
+        return self._matches(hits, limit, source, include_private)
+
+    async def arecall(
+        self,
+        query: str,
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        limit: int = 10,
+        depth: Literal["shallow", "deep"] = "deep",
+        source: str | None = None,
+        include_private: bool = False,
+    ) -> list[MemoryMatch]:
+        await asyncio.to_thread(self.drain_writes)
+        hits = await self.engine_storage.asearch_text(
+            query, self._effective(scope), categories, limit=limit * 2
+        )
+        return self._matches(hits, limit, source, include_private)
+
+    def _matches(
+        self,
+        hits: list[tuple[CrewRecord, float]],
+        limit: int,
+        source: str | None,
+        include_private: bool,
+    ) -> list[MemoryMatch]:
+        visible = [
+            MemoryMatch(record=record, score=score, match_reasons=["semantic"])
+            for record, score in hits
+            if include_private or _visible(record, source)
+        ][:limit]
+        if visible and not self.read_only:
+            self._storage.touch_records([m.record.id for m in visible])  # type: ignore[attr-defined]
+        return visible
+
+    def _effective(self, scope: str | None) -> str | None:
+        if scope is None:
+            return self.root_scope or None
+        return join_scope_paths(self.root_scope, scope) if self.root_scope else scope
+
+
+def _visible(record: CrewRecord, source: str | None) -> bool:
+    """CrewAI's rule: a private record only for its own source (never for ``source=None``)."""
+    return not record.private or (source is not None and record.source == source)

@@ -1,0 +1,140 @@
+"""EngineMemory: CrewAI's Memory surface with the engine doing the work, checked against
+CrewAI's own Memory over the same kind of storage where the two should agree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from crewai.memory import Memory as CrewMemory
+from memory_core_crewai import EngineEmbedder, EngineMemory, MemoryCoreStorage
+
+from memory_core import Memory
+from memory_core.errors import ConfigError
+
+SCRIPT: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("Kamal loves sushi and ramen", "/user/kamal", "food", {}),
+    ("Kamal writes Rust at work", "/user/kamal", "tech", {"lang": "en"}),
+    ("Priya prefers aisle seats", "/user/priya", "travel", {}),
+    ("The office is closed on Fridays", "/company", "policy", {}),
+    ("Kamal's badge PIN is 1234", "/user/kamal", "secret", {"private": True, "source": "kamal"}),
+]
+
+
+@pytest.fixture
+def reference(engine: Memory) -> Iterator[CrewMemory]:
+    memory = CrewMemory(storage=MemoryCoreStorage(engine, user_id="reference"),
+                        embedder=EngineEmbedder(engine), consolidation_threshold=1.0)  # fmt: skip
+    yield memory
+    memory.close()
+
+
+@pytest.fixture
+def ours(engine: Memory) -> Iterator[EngineMemory]:
+    memory = EngineMemory(memory=engine, user_id="team")
+    yield memory
+    memory.close()
+
+
+def play(memory: CrewMemory) -> None:
+    for content, scope, category, extra in SCRIPT:
+        memory.remember(content, scope=scope, categories=[category], importance=0.5, **extra)
+
+
+def observe(memory: CrewMemory) -> dict[str, Any]:
+    def recalled(**kw: Any) -> set[str]:
+        return {m.record.content for m in memory.recall("Kamal", limit=10, depth="shallow", **kw)}
+
+    priya = memory.scope("/user/priya")
+    return {
+        "scopes": memory.list_scopes("/"),
+        "children": memory.list_scopes("/user"),
+        "count": memory.info("/user").record_count,
+        "categories": memory.list_categories("/user/kamal"),
+        "records": sorted(r.content for r in memory.list_records("/user")),
+        "scope_view": {m.record.content for m in priya.recall("seats", depth="shallow")},
+        "public": recalled(scope="/user/kamal"),
+        "own_private": recalled(scope="/user/kamal", source="kamal"),
+        "all_private": recalled(scope="/user/kamal", include_private=True),
+    }
+
+
+def test_engine_memory_matches_crewai_memory(reference: CrewMemory, ours: EngineMemory) -> None:
+    play(reference)
+    play(ours)
+    assert observe(ours) == observe(reference)
+    assert observe(ours)["public"] == {"Kamal loves sushi and ramen", "Kamal writes Rust at work"}
+    assert ours.forget(scope="/user/kamal", categories=["tech"]) == reference.forget(
+        scope="/user/kamal", categories=["tech"]
+    ) == 1  # fmt: skip
+    ours.reset("/user")
+    reference.reset("/user")
+    assert ours.list_scopes("/") == reference.list_scopes("/") == ["/company"]
+
+
+def test_its_storage_is_the_engine(ours: EngineMemory, engine: Memory) -> None:
+    assert isinstance(ours._storage, MemoryCoreStorage)
+    ours.remember("Deploys happen on Tuesdays", scope="/ops", categories=["ops"], importance=0.5)
+    assert engine.search("deploy day", user_id="team")["results"][0]["memory"] == (
+        "Deploys happen on Tuesdays"
+    )
+
+
+def test_stores_verbatim_offline_without_any_field(ours: EngineMemory) -> None:
+    """crewai.Memory would ask its LLM for scope, categories and importance; the engine
+    without an LLM stores the text as given (the offline guard fails the test otherwise)."""
+    record = ours.remember("The staging database is called pluto")
+    assert record is not None and record.scope == "/"
+    assert ours.extract_memories("Task: x\nResult: y") == ["Task: x\nResult: y"]
+    assert ours.recall("what is staging called?")[0].record.content == (
+        "The staging database is called pluto"
+    )
+
+
+def test_background_writes_and_root_scope(engine: Memory) -> None:
+    memory = EngineMemory(memory=engine, user_id="team", root_scope="/crew/research")
+    try:
+        memory.remember_many(["Alpha ships in May", "Beta ships in June"], categories=["plan"])
+        memory.drain_writes()
+        assert memory.info().record_count == 2
+        assert memory.list_scopes("/") == []  # both live at the root scope itself
+        hits = memory.recall("when does Beta ship?")
+        assert hits[0].record.content == "Beta ships in June"
+        assert hits[0].record.scope == "/crew/research"
+    finally:
+        memory.close()
+
+
+def test_read_only_stores_nothing(engine: Memory) -> None:
+    memory = EngineMemory(memory=engine, user_id="team", read_only=True)
+    assert memory.remember("nothing") is None and memory.remember_many(["x"]) == []
+    assert memory.info().record_count == 0
+    memory.close()
+
+
+async def test_async_twins(ours: EngineMemory) -> None:
+    record = await ours.aremember("Async facts arrive", scope="/a", categories=["a"])
+    assert record is not None
+    await ours.aremember_many(["Async batches too"], scope="/a")
+    hits = await ours.arecall("async batches", scope="/a")
+    assert hits[0].record.content == "Async batches too"
+    assert await ours.aextract_memories("keep me") == ["keep me"]
+
+
+def test_foreign_storage_is_refused(engine: Memory) -> None:
+    with pytest.raises(ConfigError, match="MemoryCoreStorage"):
+        EngineMemory(memory=engine, user_id="team", storage="lancedb")
+
+
+def test_own_engine_under_memory_core_home(fast_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No memory= at all: the engine is built under $MEMORY_CORE_HOME and closed with it."""
+    monkeypatch.setenv("MEMORY_CORE_HOME", str(fast_tmp / "env-home"))
+    memory = EngineMemory(user_id="solo")
+    try:
+        memory.remember("Built from the environment", scope="/env", categories=["e"])
+        assert memory.info("/env").record_count == 1
+    finally:
+        memory.close()
+    assert (fast_tmp / "env-home").is_dir()
