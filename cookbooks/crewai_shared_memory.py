@@ -56,10 +56,20 @@ def main(home: Path | None = None) -> dict[str, object]:
     })  # fmt: skip
     with Memory(MemoryConfig(home=home)) as engine:
         tools = {"memory": engine, "user_id": "acme"}
-        researcher = Agent(role="Researcher", goal="Learn the client's brand rules",
-                           backstory="Reads briefs.", llm=llm, tools=[SaveMemoryTool(**tools)])
-        designer = Agent(role="Designer", goal="Design within the brand rules",
-                         backstory="Draws logos.", llm=llm, tools=[SearchMemoryTool(**tools)])
+        researcher = Agent(
+            role="Researcher",
+            goal="Learn the client's brand rules",
+            backstory="Reads briefs.",
+            llm=llm,
+            tools=[SaveMemoryTool(**tools)],
+        )
+        designer = Agent(
+            role="Designer",
+            goal="Design within the brand rules",
+            backstory="Draws logos.",
+            llm=llm,
+            tools=[SearchMemoryTool(**tools)],
+        )
         tasks = [
             Task(description="Read Acme's brief and save its brand rules.",
                  expected_output="The rules", agent=researcher),

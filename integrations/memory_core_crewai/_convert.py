@@ -13,6 +13,7 @@ A CrewAI ``MemoryRecord`` becomes one engine record of the bound scope:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +40,21 @@ def engine_id(scope: Scope, record_id: str) -> str:
     return keyed_id(FRAMEWORK, scope.key(), record_id)
 
 
+def engine_ids(scope: Scope, record_ids: Sequence[str]) -> list[str]:
+    """The engine ids a CrewAI id may have: derived from it (records CrewAI made), or the id
+    itself when it is an engine id (facts the engine extracted for ``EngineMemory``). The
+    scope filter beside it keeps either form inside the bound scope."""
+    ids = [engine_id(scope, i) for i in record_ids]
+    return ids + [i for i in record_ids if _is_uuid(i)]
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def to_epoch(moment: datetime) -> float:
     """CrewAI stamps naive UTC datetimes (``datetime.utcnow``); aware ones keep their zone."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -46,7 +62,26 @@ def to_epoch(moment: datetime) -> float:
 
 
 def to_engine(record: CrewRecord, scope: Scope) -> MemoryRecord:
-    extra = {
+    return keyed_record(
+        engine_id(scope, record.id), record.content, dict(record.metadata), scope=scope,
+        path=split_scope(record.scope), tags=tuple(record.categories), kind="fact",
+        source={"framework": FRAMEWORK, _KEY: _extra(record)},
+        created_at=to_epoch(record.created_at),
+    )  # fmt: skip
+
+
+def adopt(record: MemoryRecord, like: CrewRecord) -> MemoryRecord:
+    """A fact the engine wrote (its own id and text), placed where CrewAI asked: ``like``'s
+    scope path, categories, importance, source and privacy."""
+    mine = like.model_copy(update={"id": record.id, "content": record.text})
+    return record.model_copy(update={
+        "path": split_scope(like.scope), "tags": tuple(like.categories),
+        "source": {**record.source, "framework": FRAMEWORK, _KEY: _extra(mine)},
+    })  # fmt: skip
+
+
+def _extra(record: CrewRecord) -> dict[str, Any]:
+    return {
         "id": record.id,
         "importance": record.importance,
         "source": record.source,
@@ -54,16 +89,11 @@ def to_engine(record: CrewRecord, scope: Scope) -> MemoryRecord:
         "created_at": record.created_at.isoformat(),
         "last_accessed": record.last_accessed.isoformat(),
     }
-    return keyed_record(
-        engine_id(scope, record.id), record.content, dict(record.metadata), scope=scope,
-        path=split_scope(record.scope), tags=tuple(record.categories), kind="fact",
-        source={"framework": FRAMEWORK, _KEY: extra}, created_at=to_epoch(record.created_at),
-    )  # fmt: skip
 
 
 def to_crewai(record: MemoryRecord) -> CrewRecord:
     extra: Mapping[str, Any] = record.source.get(_KEY) or {}
-    created = extra.get("created_at")
+    created = _moment(extra.get("created_at")) or _from_epoch(record.created_at)
     return CrewRecord(
         id=str(extra.get("id", record.id)),
         content=record.text,
@@ -71,13 +101,15 @@ def to_crewai(record: MemoryRecord) -> CrewRecord:
         categories=list(record.tags),
         metadata=dict(record.metadata),
         importance=float(extra.get("importance", 0.5)),
-        created_at=datetime.fromisoformat(created) if created else _from_epoch(record.created_at),
-        last_accessed=datetime.fromisoformat(extra.get("last_accessed") or created or "")
-        if (extra.get("last_accessed") or created)
-        else _from_epoch(record.updated_at),
+        created_at=created,
+        last_accessed=_moment(extra.get("last_accessed")) or created,
         source=extra.get("source"),
         private=bool(extra.get("private", False)),
     )
+
+
+def _moment(iso: Any) -> datetime | None:
+    return datetime.fromisoformat(iso) if isinstance(iso, str) and iso else None
 
 
 def _from_epoch(epoch: float) -> datetime:
@@ -116,7 +148,7 @@ def where(
     if older_than is not None:
         nodes.append(Cond("created_at", "lt", to_epoch(older_than)))
     if record_ids is not None:
-        nodes.append(Cond("id", "in", [engine_id(scope, i) for i in record_ids]))
+        nodes.append(Cond("id", "in", engine_ids(scope, record_ids)))
     node = and_(*nodes)
     assert node is not None  # the scope filter is never empty
     return node

@@ -16,6 +16,7 @@ through the same records. Nothing here needs CrewAI's LLM or an OpenAI key.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any, Literal
 
 from crewai.memory import Memory
@@ -40,6 +41,11 @@ class EngineMemory(Memory):
     """
 
     memory: Any = Field(default=None, exclude=True)
+    infer: bool = Field(
+        default=True,
+        description="With an LLM configured for the engine, let it extract and reconcile "
+        "facts on remember (one call); without one, or False, content is stored verbatim.",
+    )
     user_id: str | None = None
     agent_id: str | None = None
     run_id: str | None = None
@@ -125,20 +131,19 @@ class EngineMemory(Memory):
         private: bool,
         root_scope: str | None,
     ) -> list[CrewRecord]:
-        path = join_scope_paths(root_scope, scope)
-        records = [
-            CrewRecord(
-                content=text,
-                scope=path,
-                categories=list(categories or []),
-                metadata=dict(metadata or {}),
-                source=source,
-                private=private,
-                importance=self.default_importance if importance is None else importance,
-            )
-            for text in contents
-            if text and text.strip()
-        ]
+        like = CrewRecord(
+            content="-", scope=join_scope_paths(root_scope, scope),
+            categories=list(categories or []), metadata=dict(metadata or {}), source=source,
+            private=private,
+            importance=self.default_importance if importance is None else importance,
+        )  # fmt: skip
+        texts = [text for text in contents if text and text.strip()]
+        storage = self.engine_storage
+        first = storage.remember_inferred(texts[0], like) if self.infer and texts else None
+        if first is not None:  # the engine has an LLM: it decides what each text is worth
+            rest = [storage.remember_inferred(text, like) or [] for text in texts[1:]]
+            return first + [fact for facts in rest for fact in facts]
+        records = [like.model_copy(update={"content": t, "id": str(uuid.uuid4())}) for t in texts]
         self._storage.save(records)
         return records
 

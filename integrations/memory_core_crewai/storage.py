@@ -26,6 +26,7 @@ from memory_core.adapters import Cond, EngineHandle, RecordWrite, and_, paths
 from memory_core.errors import DimensionMismatchError
 
 from memory_core_crewai._convert import (
+    adopt,
     join_scope,
     metadata_matches,
     split_scope,
@@ -98,6 +99,30 @@ class MemoryCoreStorage:
             await self.engine.records.put(writes)
         except DimensionMismatchError as exc:
             raise _mismatch(exc, dims) from exc
+
+    def remember_inferred(self, text: str, like: CrewRecord) -> list[CrewRecord] | None:
+        return self._run(self.aremember_inferred(text, like))
+
+    async def aremember_inferred(self, text: str, like: CrewRecord) -> list[CrewRecord] | None:
+        """Let the engine's LLM extract and reconcile facts from ``text`` in the bound scope
+        (one call), then place the facts it added where ``like`` says (scope path,
+        categories, importance, privacy). ``None`` when the engine has no LLM."""
+
+        async def infer() -> list[CrewRecord] | None:
+            engine = self.engine
+            await engine.open()
+            if engine.llm is None:
+                return None
+            added = await engine.add(text, infer=True, metadata=dict(like.metadata),
+                                     **self.scope.ids())  # fmt: skip
+            ids = [e["id"] for e in added["results"] if e["event"] in ("ADD", "UPDATE")]
+            facts = [adopt(r, like) for r in await engine.records.get(ids)]
+            if facts:
+                await engine.records.put([RecordWrite(r, r.text, embed=False) for r in facts])
+            return [to_crewai(r) for r in facts]
+
+        result: list[CrewRecord] | None = await self.handle.arun(infer())
+        return result
 
     def touch_records(self, record_ids: list[str]) -> None:
         self._run(self.atouch_records(record_ids))

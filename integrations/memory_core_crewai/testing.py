@@ -22,7 +22,9 @@ from pydantic import Field
 
 from memory_core.errors import InvalidInputError
 
-Reply = str | Callable[[str], str]
+#: A reply: text, or a function of the prompt (which may return a pydantic object, as a
+#: model with structured output does for ``response_model``).
+Reply = str | Callable[[str], Any]
 
 
 class ScriptedLLM(BaseLLM):
@@ -45,7 +47,7 @@ class ScriptedLLM(BaseLLM):
         from_task: Any = None,
         from_agent: Any = None,
         response_model: Any = None,
-    ) -> str:
+    ) -> Any:
         prompt = messages if isinstance(messages, str) else "\n".join(
             str(m.get("content", "")) for m in messages)  # fmt: skip
         role = str(getattr(from_agent, "role", "") or "")

@@ -3,6 +3,7 @@ CrewAI's own Memory over the same kind of storage where the two should agree."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,11 @@ from typing import Any
 import pytest
 from crewai.memory import Memory as CrewMemory
 from memory_core_crewai import EngineEmbedder, EngineMemory, MemoryCoreStorage
+from memory_core_crewai.llm import CrewAIChatModel
+from memory_core_crewai.testing import ScriptedLLM
 
-from memory_core import Memory
+from memory_core import Memory, MemoryConfig
+from memory_core.embeddings import LocalEmbedder
 from memory_core.errors import ConfigError
 
 SCRIPT: list[tuple[str, str, str, dict[str, Any]]] = [
@@ -138,3 +142,25 @@ def test_own_engine_under_memory_core_home(fast_tmp: Path, monkeypatch: pytest.M
     finally:
         memory.close()
     assert (fast_tmp / "env-home").is_dir()
+
+
+def test_engine_llm_extracts_on_remember(fast_tmp: Path, embedder: LocalEmbedder) -> None:
+    """With an LLM for the engine (here CrewAI's own kind, scripted), remember is the
+    engine's one-call extraction; the fact lands where CrewAI asked."""
+    operation = {"event": "ADD", "id": None, "text": "Kamal is vegetarian", "valid_from": None,
+                 "valid_until": None, "entities": ["Kamal"]}  # fmt: skip
+    llm = ScriptedLLM(replies={"": [json.dumps({"operations": [operation]})]})
+    config = MemoryConfig(home=fast_tmp / "llm-home", graph_store={"provider": "none"})
+    with Memory(config, embedder=embedder, llm=CrewAIChatModel(llm)) as engine:
+        memory = EngineMemory(memory=engine, user_id="team")
+        try:
+            said = "Kamal told me he stopped eating meat last year"
+            record = memory.remember(said, scope="/user/kamal", categories=["food"], importance=0.8)
+            assert record is not None and record.content == "Kamal is vegetarian"
+            assert (record.scope, record.categories, record.importance) == (
+                "/user/kamal", ["food"], 0.8)  # fmt: skip
+            assert memory.info("/user/kamal").record_count == 1
+            assert memory.recall("diet", scope="/user")[0].record.id == record.id
+            assert memory._storage.get_record(record.id) == record
+        finally:
+            memory.close()
