@@ -73,7 +73,8 @@ class CrewAIChatModel:
 
     async def _call(self, messages: list[dict[str, Any]], schema: type[BaseModel] | None) -> Any:
         try:
-            return await asyncio.to_thread(self.llm.call, messages, response_model=schema)
+            prompt: Any = messages  # CrewAI's LLMMessage is a TypedDict of the same shape
+            return await asyncio.to_thread(self.llm.call, prompt, response_model=schema)
         except Exception as exc:  # CrewAI raises provider errors of every kind
             raise LLMError(
                 f"The CrewAI model {self.llm.model!r} failed ({type(exc).__name__}); check "

@@ -1,6 +1,6 @@
 """``EngineMemory``: CrewAI's ``Memory`` whose writes and recall are the engine's.
 
-    >>> from crewai.memory import Memory
+    >>> from crewai.memory.unified_memory import Memory
     >>> issubclass(EngineMemory, Memory)
     True
 
@@ -19,7 +19,7 @@ import asyncio
 import uuid
 from typing import Any, Literal
 
-from crewai.memory import Memory
+from crewai.memory.unified_memory import Memory
 from crewai.memory.types import MemoryMatch
 from crewai.memory.types import MemoryRecord as CrewRecord
 from crewai.memory.utils import join_scope_paths
@@ -237,7 +237,7 @@ class EngineMemory(Memory):
             if include_private or _visible(record, source)
         ][:limit]
         if visible and not self.read_only:
-            self._storage.touch_records([m.record.id for m in visible])  # type: ignore[attr-defined]
+            self.engine_storage.touch_records([m.record.id for m in visible])
         return visible
 
     def _effective(self, scope: str | None) -> str | None:

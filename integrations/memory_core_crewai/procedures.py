@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Any
 
 from crewai import Crew
+from crewai.events.base_events import BaseEvent
 from crewai.events.event_bus import crewai_event_bus
 from crewai.events.types.task_events import TaskCompletedEvent
 from crewai.events.types.tool_usage_events import ToolUsageFinishedEvent
@@ -58,7 +59,9 @@ class CrewProcedures:
 
     # --- event handlers (CrewAI calls them on its own threads) -----------------------------
 
-    def _on_tool(self, source: Any, event: ToolUsageFinishedEvent) -> None:
+    def _on_tool(self, source: Any, event: BaseEvent) -> None:
+        if not isinstance(event, ToolUsageFinishedEvent):
+            return
         agent = event.agent or event.from_agent
         if id(agent) not in self._agents or event.task_id is None:
             return
@@ -74,7 +77,9 @@ class CrewProcedures:
                  "content": str(event.output)},
             ]  # fmt: skip
 
-    def _on_task(self, source: Any, event: TaskCompletedEvent) -> None:
+    def _on_task(self, source: Any, event: BaseEvent) -> None:
+        if not isinstance(event, TaskCompletedEvent):
+            return
         task = event.task
         agent = getattr(task, "agent", None)
         if task is None or id(agent) not in self._agents:
@@ -96,7 +101,8 @@ class CrewProcedures:
     def flush(self, timeout: float | None = None) -> bool:
         """Wait for CrewAI's event handlers, then for the summaries to be written."""
         crewai_event_bus.flush()
-        return self.queue.flush(timeout)
+        formed: bool = self.queue.flush(timeout)
+        return formed
 
     def close(self) -> None:
         crewai_event_bus.off(ToolUsageFinishedEvent, self._on_tool)

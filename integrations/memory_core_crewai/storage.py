@@ -113,8 +113,11 @@ class MemoryCoreStorage:
             await engine.open()
             if engine.llm is None:
                 return None
-            added = await engine.add(text, infer=True, metadata=dict(like.metadata),
-                                     **self.scope.ids())  # fmt: skip
+            scope = self.scope
+            added = await engine.add(
+                text, infer=True, metadata=dict(like.metadata), user_id=scope.user_id,
+                agent_id=scope.agent_id, run_id=scope.run_id,
+            )  # fmt: skip
             ids = [e["id"] for e in added["results"] if e["event"] in ("ADD", "UPDATE")]
             facts = [adopt(r, like) for r in await engine.records.get(ids)]
             if facts:

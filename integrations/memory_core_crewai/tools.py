@@ -70,7 +70,11 @@ class SearchMemoryTool(_EngineTool):
     async def _search(self, query: str, limit: int) -> str:
         if not query or not query.strip():
             raise InvalidInputError("search_memory needs a non-empty query.")
-        found = await self._handle.engine.search(query, limit=limit, **self._scope.ids())
+        scope = self._scope
+        found = await self._handle.engine.search(
+            query, limit=limit, user_id=scope.user_id, agent_id=scope.agent_id,
+            run_id=scope.run_id,
+        )  # fmt: skip
         return render_memories(found["results"]) or "No relevant memories found."
 
 
@@ -99,8 +103,10 @@ class SaveMemoryTool(_EngineTool):
     async def _save(self, content: str) -> str:
         if not content or not content.strip():
             raise InvalidInputError("save_memory needs some text to save.")
+        scope = self._scope
         added = await self._handle.engine.add(
-            content, infer=self.infer, metadata={"saved_by": "crewai_tool"}, **self._scope.ids()
-        )
+            content, infer=self.infer, metadata={"saved_by": "crewai_tool"},
+            user_id=scope.user_id, agent_id=scope.agent_id, run_id=scope.run_id,
+        )  # fmt: skip
         events = [e["event"] for e in added["results"]]
         return f"Saved to memory ({', '.join(events) or 'nothing new'})."
