@@ -1,10 +1,11 @@
 """A scripted CrewAI LLM, for tests and offline examples: a peer at the LLM boundary.
 
+    >>> from types import SimpleNamespace
     >>> llm = ScriptedLLM(replies={"Clerk": ["Final Answer: done"]})
-    >>> llm.call("Do the thing")  # no agent: the "" script, which is empty
-    Traceback (most recent call last):
-    ...
-    memory_core.errors.InvalidInputError: ScriptedLLM has no reply left for agent ''; ...
+    >>> llm.call("Do the thing", from_agent=SimpleNamespace(role="Clerk"))
+    'Final Answer: done'
+    >>> llm.prompts
+    [('Clerk', 'Do the thing')]
 
 Each agent role has its own list of replies, in order. A reply is a string (CrewAI's ReAct
 text: ``Action: ... / Action Input: {...}`` or ``Final Answer: ...``) or a function of the
