@@ -27,6 +27,7 @@ Keys are caller metadata unless they name a reserved record field (:data:`RESERV
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -207,3 +208,64 @@ def _time_operand(path: str, op: str, value: Any) -> Any:
     if op in ("in", "nin") and isinstance(value, Sequence):
         return [_time_operand(path, "eq", v) for v in value]
     return value
+
+
+# --- paths under a scope -----------------------------------------------------------------
+#
+# A record may sit at a path under its scope (a LangGraph namespace's labels, CrewAI's
+# "/a/b" scope as ("a", "b")). The payload keeps the labels (``path``), the encoded full path
+# (``path_key``) and every encoded prefix, the full path included (``path_prefixes``); both
+# are keyword-indexed, so prefix matching and facets are index lookups, never scans. A path is
+# encoded as the JSON list of its labels: unambiguous for any label ("/", "\x1e", quotes…),
+# so ("a",) never matches ("ab",) nor ("a/b",).
+
+Path: TypeAlias = tuple[str, ...]
+PATH_KEY = "path_key"
+PATH_PREFIXES = "path_prefixes"
+
+
+def check_path(path: Sequence[str]) -> Path:
+    """``path`` as a tuple of labels, or :class:`InvalidFilterError` naming the bad label."""
+    if isinstance(path, str):
+        raise InvalidFilterError(
+            f"A path is a sequence of labels such as ('a', 'b'), got the string {path!r}."
+        )
+    labels = tuple(path)
+    for label in labels:
+        if not isinstance(label, str) or not label:
+            raise InvalidFilterError(f"Path labels are non-empty strings, got {label!r}.")
+    return labels
+
+
+def encode_path(path: Sequence[str]) -> str:
+    """The path's indexed form: the JSON list of its labels."""
+    return json.dumps(list(check_path(path)), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_path(key: str) -> Path:
+    """The labels of an encoded path (a facet key)."""
+    labels = json.loads(key)
+    if not isinstance(labels, list):
+        raise InvalidFilterError(f"{key!r} is not an encoded path.")
+    return check_path(labels)
+
+
+def path_fields(path: Sequence[str]) -> dict[str, Any]:
+    """The indexed payload fields of a record at ``path`` (none at the root)."""
+    labels = check_path(path)
+    if not labels:
+        return {}
+    prefixes = [encode_path(labels[:depth]) for depth in range(1, len(labels) + 1)]
+    return {PATH_KEY: prefixes[-1], PATH_PREFIXES: prefixes}
+
+
+def path_under(path: Sequence[str]) -> FilterNode | None:
+    """Records at ``path`` or below it; ``None`` (no condition) for the root ``()``."""
+    labels = check_path(path)
+    return Cond(PATH_PREFIXES, "eq", encode_path(labels)) if labels else None
+
+
+def path_exactly(path: Sequence[str]) -> FilterNode:
+    """Records exactly at ``path``; at the root ``()``, records with no path."""
+    labels = check_path(path)
+    return Cond(PATH_KEY, "eq", encode_path(labels)) if labels else IsEmpty(PATH_KEY)

@@ -103,6 +103,7 @@ class AsyncMemory:
         self._given_embedder = embedder
         self._given_llm = llm
         self._open_lock = asyncio.Lock()
+        self._home_loop: asyncio.AbstractEventLoop | None = None
         self._opened = False
         self._closed = False
 
@@ -120,6 +121,7 @@ class AsyncMemory:
         async with self._open_lock:
             if not self._opened:
                 await self._open_stores()
+                self._home_loop = asyncio.get_running_loop()
                 self._opened = True
 
     async def _open_stores(self) -> None:
@@ -202,6 +204,13 @@ class AsyncMemory:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    @property
+    def home_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the engine was opened on (``None`` before it opens). Its locks and
+        async clients belong to that loop: every call must run there
+        (:class:`~memory_core.adapters.EngineHandle` sees to it for adapters)."""
+        return self._home_loop
 
     @property
     def records(self) -> Records:
@@ -589,6 +598,19 @@ class AsyncMemory:
             "graph_store": self.graph.store.name if self.graph else None,
             **await self.history_store.counts(),
         }
+
+    # --- conversations handed over -------------------------------------------------------
+
+    async def handed_over(self, conversation: str) -> set[str]:
+        """The ids of the messages of ``conversation`` already handed over to form memories
+        (recorded by :meth:`record_handover`), so a restart neither loses nor re-infers one."""
+        await self._ready()
+        return await self.history_store.handed_over(conversation)
+
+    async def record_handover(self, conversation: str, message_ids: Iterable[str]) -> None:
+        """Record that these messages of ``conversation`` have formed memories."""
+        await self._ready()
+        await self.history_store.record_handover(conversation, list(message_ids))
 
     # --- helpers -------------------------------------------------------------------------
 

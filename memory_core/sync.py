@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
-from memory_core.errors import ClosedError
+from memory_core.errors import ClosedError, WrongLoopError
 from memory_core.llms.base import LLM
 from memory_core.memory import AsyncMemory
 from memory_core.records import SyncRecords
@@ -50,10 +50,7 @@ class LoopThread:
         """Run ``coro`` on the loop and wait for its result (exceptions propagate)."""
         if threading.current_thread() is self._thread:
             coro.close()
-            raise RuntimeError(
-                "A sync Memory method was called from inside its own event loop (e.g. from a "
-                "callback); use the AsyncMemory (memory.engine) there instead."
-            )
+            raise WrongLoopError()
         if self.loop.is_closed():
             coro.close()
             raise ClosedError()
@@ -152,6 +149,12 @@ class Memory:
 
     def stats(self) -> dict[str, Any]:
         return self._loop.run(self.engine.stats())
+
+    def handed_over(self, conversation: str) -> set[str]:
+        return self._loop.run(self.engine.handed_over(conversation))
+
+    def record_handover(self, conversation: str, message_ids: Iterable[str]) -> None:
+        self._loop.run(self.engine.record_handover(conversation, message_ids))
 
     def close(self) -> None:
         try:

@@ -23,11 +23,14 @@ from memory_core.types import MemoryRecord
 @dataclass(frozen=True, slots=True)
 class UpsertOp:
     """Write a whole record. ``embed_text`` is what the vectors are made from;
-    ``sparse_text``, when set, is what the BM25 vector is made from instead."""
+    ``sparse_text``, when set, is what the BM25 vector is made from instead. ``embed=False``
+    stores the record without a dense vector (a keyed record the caller does not want
+    embedded): BM25 and filters still find it."""
 
     record: MemoryRecord
     embed_text: str
     sparse_text: str | None = None
+    embed: bool = True
 
     @property
     def bm25_text(self) -> str:
@@ -105,7 +108,13 @@ def ops_from_json(text: str) -> list[Op]:
 
 def _op_to_dict(op: Op) -> dict[str, Any]:
     if isinstance(op, UpsertOp):
-        out = {"op": "upsert", "record": op.record.model_dump(), "embed_text": op.embed_text}
+        out: dict[str, Any] = {
+            "op": "upsert",
+            "record": op.record.model_dump(),
+            "embed_text": op.embed_text,
+        }
+        if not op.embed:
+            out["embed"] = False
         return out if op.sparse_text is None else {**out, "sparse_text": op.sparse_text}
     if isinstance(op, PatchOp):
         return {"op": "patch", "ids": list(op.ids), "values": op.values}
@@ -127,7 +136,9 @@ def _op_from_dict(data: dict[str, Any]) -> Op:
     kind = data["op"]
     if kind == "upsert":
         record = MemoryRecord.model_validate(data["record"])
-        return UpsertOp(record, data["embed_text"], data.get("sparse_text"))
+        return UpsertOp(
+            record, data["embed_text"], data.get("sparse_text"), data.get("embed", True)
+        )
     if kind == "patch":
         return PatchOp(tuple(data["ids"]), data["values"])
     if kind == "delete":

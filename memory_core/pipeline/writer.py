@@ -72,7 +72,7 @@ class Writer:
 
     async def embed(self, ops: Sequence[Op]) -> dict[str, list[float]]:
         """Dense vectors for the upserts, keyed by record id (done before taking the lock)."""
-        upserts = [op for op in ops if isinstance(op, UpsertOp)]
+        upserts = [op for op in ops if isinstance(op, UpsertOp) and op.embed]
         if not upserts:
             return {}
         vectors = await self.embedder.embed_documents([op.embed_text for op in upserts])
@@ -157,14 +157,14 @@ class Writer:
     async def _upsert(self, ops: list[UpsertOp], vectors: Mapping[str, Sequence[float]]) -> None:
         if not ops:
             return
-        missing = [op for op in ops if op.record.id not in vectors]
+        missing = [op for op in ops if op.embed and op.record.id not in vectors]
         if missing:  # replay, or a caller that did not pre-embed
             fresh = await self.embedder.embed_documents([op.embed_text for op in missing])
             vectors = {**vectors, **{op.record.id: v for op, v in zip(missing, fresh, strict=True)}}
         points = [
             VectorPoint(
                 op.record.id,
-                vectors[op.record.id],
+                vectors[op.record.id] if op.embed else None,
                 self.bm25.document(op.bm25_text),
                 op.record.to_payload() | {"embed_text": op.embed_text},
             )

@@ -60,6 +60,11 @@ CREATE TABLE IF NOT EXISTS journal (
     ops         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS journal_pending ON journal (id) WHERE done_at IS NULL;
+CREATE TABLE IF NOT EXISTS handovers (
+    conversation TEXT NOT NULL,
+    message_id   TEXT NOT NULL,
+    PRIMARY KEY (conversation, message_id)
+) WITHOUT ROWID;
 """
 
 
@@ -124,6 +129,13 @@ class HistoryStore:
 
     async def history(self, memory_id: str) -> list[HistoryEntry]:
         return await self._sql.run(self._history_sync, memory_id)
+
+    async def handed_over(self, conversation: str) -> set[str]:
+        """Ids of the messages of ``conversation`` already handed over to form memories."""
+        return await self._sql.run(self._handed_over_sync, conversation)
+
+    async def record_handover(self, conversation: str, message_ids: list[str]) -> None:
+        await self._sql.run(self._record_handover_sync, conversation, message_ids)
 
     async def counts(self) -> dict[str, int]:
         return await self._sql.run(self._counts_sync)
@@ -200,6 +212,19 @@ class HistoryStore:
         db.execute("DELETE FROM history")
         db.execute("DELETE FROM journal")
         db.execute("COMMIT")
+
+    def _handed_over_sync(self, conversation: str) -> set[str]:
+        rows = self._sql.db.execute(
+            "SELECT message_id FROM handovers WHERE conversation = ?", (conversation,)
+        )
+        return {row[0] for row in rows}
+
+    def _record_handover_sync(self, conversation: str, message_ids: list[str]) -> None:
+        with self._sql.db:
+            self._sql.db.executemany(
+                "INSERT OR IGNORE INTO handovers VALUES (?, ?)",
+                [(conversation, message_id) for message_id in message_ids],
+            )
 
     def _history_sync(self, memory_id: str) -> list[HistoryEntry]:
         rows = self._sql.db.execute(

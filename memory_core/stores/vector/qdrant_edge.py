@@ -54,6 +54,7 @@ from memory_core.stores.vector.base import (
     DENSE,
     FLOAT_INDEXES,
     KEYWORD_INDEXES,
+    NEWEST_FIRST_KEY,
     SPARSE,
     Hit,
     SparseVec,
@@ -239,16 +240,24 @@ class QdrantEdgeStore:
         return [[_hit(point) for point in points] for points in results]
 
     async def scroll(
-        self, filter: FilterNode | None, limit: int, cursor: str | None = None
+        self,
+        filter: FilterNode | None,
+        limit: int,
+        cursor: str | None = None,
+        *,
+        newest_first: bool = False,
     ) -> tuple[list[Hit], str | None]:
         self._require_open()
         _shared.check_limit(limit)
+        _shared.check_newest_first(newest_first, cursor)
+        newest = qe.OrderBy(NEWEST_FIRST_KEY, qe.Direction.Desc) if newest_first else None
         request = qe.ScrollRequest(
             offset=_shared.cursor_id(cursor),
             limit=limit,
             filter=_filter(filter),
             with_payload=True,
             with_vector=False,
+            order_by=newest,
         )
         records, next_id = await self._call("scroll", lambda s: s.scroll(request))
         return [_hit(r) for r in records], None if next_id is None else str(next_id)
@@ -257,6 +266,12 @@ class QdrantEdgeStore:
         self._require_open()
         request = qe.CountRequest(exact=True, filter=_filter(filter))
         return int(await self._call("count points", lambda s: s.count(request)))
+
+    async def facet(self, key: str, filter: FilterNode | None, limit: int) -> dict[str, int]:
+        self._require_open()
+        request = qe.FacetRequest(_shared.check_facet(key, limit), limit, True, _filter(filter))
+        response = await self._call("count values", lambda s: s.facet(request))
+        return _shared.facet_counts([(hit.value, hit.count) for hit in response.hits])
 
     # --- internals ----------------------------------------------------------------------
 
@@ -387,7 +402,9 @@ class QdrantEdgeStore:
         )
 
     def _point(self, point: VectorPoint) -> Any:
-        vectors = {DENSE: [float(x) for x in point.dense], SPARSE: _sparse(point.sparse)}
+        vectors: dict[str, Any] = {SPARSE: _sparse(point.sparse)}
+        if point.dense is not None:
+            vectors[DENSE] = [float(x) for x in point.dense]
         return qe.Point(_shared.point_id(point.id), vectors, _shared.json_payload(point.payload))
 
 
