@@ -50,9 +50,9 @@ def designer_answer(prompt: str) -> str:
 def main(home: Path | None = None) -> dict[str, object]:
     home = home or Path(tempfile.mkdtemp()) / "home"
     llm = ScriptedLLM(replies={
-        "Researcher": [act("save_memory", content=FACTS[0]), act("save_memory", content=FACTS[1]),
+        "Researcher": [act("memory_save", content=FACTS[0]), act("memory_save", content=FACTS[1]),
                        "Thought: both saved.\nFinal Answer: Acme wants teal, and mono-safe."],
-        "Designer": [act("search_memory", query="Acme logo rules"), designer_answer],
+        "Designer": [act("memory_search", query="Acme logo rules"), designer_answer],
     })  # fmt: skip
     with Memory(MemoryConfig(home=home)) as engine:
         tools = {"memory": engine, "user_id": "acme"}

@@ -136,7 +136,7 @@ def where(
     """The kit filter for CrewAI's arguments: always inside the bound scope and the records
     this adapter wrote; a scope prefix is path-aware ("/a" never matches "/ab")."""
     nodes: list[FilterNode | None] = [
-        scope.filter(),
+        *(Cond(name, "eq", value) for name, value in scope.ids().items()),
         Cond("source.framework", "eq", FRAMEWORK),
         paths.under(split_scope(scope_prefix)) if split_scope(scope_prefix) else None,
     ]
@@ -150,7 +150,7 @@ def where(
     if record_ids is not None:
         nodes.append(Cond("id", "in", engine_ids(scope, record_ids)))
     node = and_(*nodes)
-    assert node is not None  # the scope filter is never empty
+    assert node is not None  # the framework condition is always there
     return node
 
 

@@ -50,24 +50,24 @@ class EngineMemory(Memory):
     agent_id: str | None = None
     run_id: str | None = None
 
+    def __init__(self, **data: Any) -> None:
+        storage = data.get("storage")
+        if storage is not None and not isinstance(storage, MemoryCoreStorage):
+            raise ConfigError(  # before pydantic, which would wrap it in a ValidationError
+                f"EngineMemory keeps its records in the engine, so storage= must be a "
+                f"MemoryCoreStorage, not {storage!r}. Pass memory= and the scope ids, "
+                "or use crewai.Memory(storage=...) for another backend."
+            )
+        super().__init__(**data)
+
     def model_post_init(self, __context: Any) -> None:
-        self.storage = self._engine_storage()
+        if not isinstance(self.storage, MemoryCoreStorage):
+            self.storage = MemoryCoreStorage(
+                self.memory, user_id=self.user_id, agent_id=self.agent_id, run_id=self.run_id
+            )
         if self.embedder is None:
             self.embedder = EngineEmbedder(self.storage.handle)
         super().model_post_init(__context)
-
-    def _engine_storage(self) -> MemoryCoreStorage:
-        if isinstance(self.storage, MemoryCoreStorage):
-            return self.storage
-        if "storage" in self.model_fields_set:
-            raise ConfigError(
-                f"EngineMemory keeps its records in the engine, so storage= must be a "
-                f"MemoryCoreStorage, not {self.storage!r}. Pass memory= and the scope ids, "
-                "or use crewai.Memory(storage=...) for another backend."
-            )
-        return MemoryCoreStorage(
-            self.memory, user_id=self.user_id, agent_id=self.agent_id, run_id=self.run_id
-        )
 
     @property
     def engine_storage(self) -> MemoryCoreStorage:

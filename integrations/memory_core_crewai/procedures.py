@@ -45,7 +45,7 @@ class CrewProcedures:
         self.handle = EngineHandle.of(memory)
         self.user_id, self.run_id = user_id, run_id
         self.queue = FormationQueue(self.handle, infer=infer)
-        self._agents: set[int] = set()
+        self._agents: set[str] = set()  # CrewAI agent ids (events carry the id, not the agent)
         self._steps: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._lock = threading.Lock()
         crewai_event_bus.register_handler(ToolUsageFinishedEvent, self._on_tool)
@@ -54,7 +54,7 @@ class CrewProcedures:
     def attach(self, crew: Crew) -> Crew:
         """Record this crew's agents from now on; returns the crew for chaining."""
         with self._lock:
-            self._agents.update(id(agent) for agent in crew.agents)
+            self._agents.update(str(agent.id) for agent in crew.agents)
         return crew
 
     # --- event handlers (CrewAI calls them on its own threads) -----------------------------
@@ -62,8 +62,7 @@ class CrewProcedures:
     def _on_tool(self, source: Any, event: BaseEvent) -> None:
         if not isinstance(event, ToolUsageFinishedEvent):
             return
-        agent = event.agent or event.from_agent
-        if id(agent) not in self._agents or event.task_id is None:
+        if event.agent_id not in self._agents or event.task_id is None:
             return
         call_id = f"call_{len(self._steps[event.task_id])}"
         arguments = event.tool_args if isinstance(event.tool_args, str) else json.dumps(
@@ -82,11 +81,11 @@ class CrewProcedures:
             return
         task = event.task
         agent = getattr(task, "agent", None)
-        if task is None or id(agent) not in self._agents:
+        if task is None or agent is None or str(agent.id) not in self._agents:
             return
         with self._lock:
             steps = self._steps.pop(str(task.id), [])
-        role = str(agent.role).strip()  # type: ignore[union-attr]
+        role = str(agent.role).strip()
         messages = [
             {"role": "user", "content": task.description},
             *steps,

@@ -90,11 +90,7 @@ class MemoryCoreStorage:
 
     async def _put(self, records: Sequence[CrewRecord]) -> None:
         dims = _batch_dims(records)
-        writes = [
-            RecordWrite(to_engine(r, self.scope), r.content, space=self.space,
-                        space_vector=list(r.embedding) if r.embedding else None)
-            for r in records
-        ]  # fmt: skip
+        writes = [self._write(r) for r in records]
         try:
             await self.engine.records.put(writes)
         except DimensionMismatchError as exc:
@@ -121,11 +117,20 @@ class MemoryCoreStorage:
             ids = [e["id"] for e in added["results"] if e["event"] in ("ADD", "UPDATE")]
             facts = [adopt(r, like) for r in await engine.records.get(ids)]
             if facts:
-                await engine.records.put([RecordWrite(r, r.text, embed=False) for r in facts])
+                await engine.records.put([RecordWrite(r, r.text) for r in facts])
             return [to_crewai(r) for r in facts]
 
         result: list[CrewRecord] | None = await self.handle.arun(infer())
         return result
+
+    def _write(self, record: CrewRecord) -> RecordWrite:
+        """The engine embeds the text for its own search; CrewAI's vector, when there is one,
+        goes to this storage's vector space."""
+        stored = to_engine(record, self.scope)
+        if not record.embedding:
+            return RecordWrite(stored, record.content)
+        return RecordWrite(stored, record.content, space=self.space,
+                           space_vector=list(record.embedding))  # fmt: skip
 
     def touch_records(self, record_ids: list[str]) -> None:
         self._run(self.atouch_records(record_ids))
@@ -139,10 +144,7 @@ class MemoryCoreStorage:
         async def touch() -> None:
             found = await self.engine.records.scan(self._where(record_ids=record_ids),
                                                    limit=len(record_ids))  # fmt: skip
-            writes = [
-                RecordWrite(with_last_accessed(r, moment), r.text, embed=False, space=self.space)
-                for r in found
-            ]
+            writes = [RecordWrite(with_last_accessed(r, moment), r.text) for r in found]
             if writes:
                 await self.engine.records.put(writes)
 

@@ -1,11 +1,13 @@
 """Memory tools for CrewAI agents: search and save, in a scope fixed when the tool is made.
 
     >>> SearchMemoryTool.model_fields["name"].default
-    'search_memory'
+    'memory_search'
 
 The model chooses only the query or the text: the arguments' schema has no scope field, and
 CrewAI passes a tool nothing but its validated arguments, so an agent cannot read or write
-another user's memories by naming them.
+another user's memories by naming them. The names (``memory_search``, ``memory_save``) differ
+from the tools CrewAI adds itself when a crew has ``memory=`` (``search_memory``,
+``save_to_memory``), so both sets can sit side by side.
 """
 
 from __future__ import annotations
@@ -39,10 +41,13 @@ class _EngineTool(BaseTool):
     _handle: EngineHandle = PrivateAttr()
     _scope: Scope = PrivateAttr()
 
-    def model_post_init(self, __context: Any) -> None:
-        self._scope = Scope(self.user_id, self.agent_id, self.run_id).require(self.name)
+    def __init__(self, **data: Any) -> None:
+        # checked before pydantic, which would wrap the typed error in a ValidationError
+        scope = Scope(data.get("user_id"), data.get("agent_id"), data.get("run_id"))
+        scope.require(type(self).__name__)
+        super().__init__(**data)
+        self._scope = scope
         self._handle = EngineHandle.of(self.memory)
-        super().model_post_init(__context)
 
     @property
     def scope(self) -> Scope:
@@ -52,7 +57,7 @@ class _EngineTool(BaseTool):
 class SearchMemoryTool(_EngineTool):
     """Search the scope's long-term memory (the engine's hybrid search)."""
 
-    name: str = "search_memory"
+    name: str = "memory_search"
     description: str = (
         "Search long-term memory for facts, preferences and lessons stored earlier. "
         "Give a short query; returns the best matching memories."
@@ -69,7 +74,7 @@ class SearchMemoryTool(_EngineTool):
 
     async def _search(self, query: str, limit: int) -> str:
         if not query or not query.strip():
-            raise InvalidInputError("search_memory needs a non-empty query.")
+            raise InvalidInputError("memory_search needs a non-empty query.")
         scope = self._scope
         found = await self._handle.engine.search(
             query, limit=limit, user_id=scope.user_id, agent_id=scope.agent_id,
@@ -81,7 +86,7 @@ class SearchMemoryTool(_EngineTool):
 class SaveMemoryTool(_EngineTool):
     """Save one fact to the scope's long-term memory."""
 
-    name: str = "save_memory"
+    name: str = "memory_save"
     description: str = (
         "Save one self-contained fact, preference or lesson to long-term memory so that "
         "later tasks can find it."
@@ -102,7 +107,7 @@ class SaveMemoryTool(_EngineTool):
 
     async def _save(self, content: str) -> str:
         if not content or not content.strip():
-            raise InvalidInputError("save_memory needs some text to save.")
+            raise InvalidInputError("memory_save needs some text to save.")
         scope = self._scope
         added = await self._handle.engine.add(
             content, infer=self.infer, metadata={"saved_by": "crewai_tool"},

@@ -149,7 +149,7 @@ def test_engine_llm_extracts_on_remember(fast_tmp: Path, embedder: LocalEmbedder
     engine's one-call extraction; the fact lands where CrewAI asked."""
     operation = {"event": "ADD", "id": None, "text": "Kamal is vegetarian", "valid_from": None,
                  "valid_until": None, "entities": ["Kamal"]}  # fmt: skip
-    llm = ScriptedLLM(replies={"": [json.dumps({"operations": [operation]})]})
+    llm = ScriptedLLM(replies={"": [json.dumps({"operations": [operation], "relations": []})]})
     config = MemoryConfig(home=fast_tmp / "llm-home", graph_store={"provider": "none"})
     with Memory(config, embedder=embedder, llm=CrewAIChatModel(llm)) as engine:
         memory = EngineMemory(memory=engine, user_id="team")
@@ -161,6 +161,10 @@ def test_engine_llm_extracts_on_remember(fast_tmp: Path, embedder: LocalEmbedder
                 "/user/kamal", ["food"], 0.8)  # fmt: skip
             assert memory.info("/user/kamal").record_count == 1
             assert memory.recall("diet", scope="/user")[0].record.id == record.id
-            assert memory._storage.get_record(record.id) == record
+            stored = memory._storage.get_record(record.id)
+            assert stored is not None and stored.last_accessed > record.last_accessed  # touched
+            assert stored.model_dump(exclude={"last_accessed"}) == record.model_dump(
+                exclude={"last_accessed"}
+            )
         finally:
             memory.close()

@@ -50,7 +50,7 @@ async def test_unusable_twice_is_llm_error_without_the_text() -> None:
 def test_engine_extracts_with_a_crewai_llm(fast_tmp: Path, embedder: LocalEmbedder) -> None:
     operation = {"event": "ADD", "id": None, "text": "Ana lives in Lisbon", "valid_from": None,
                  "valid_until": None, "entities": ["Ana", "Lisbon"]}  # fmt: skip
-    llm = ScriptedLLM(replies={"": [json.dumps({"operations": [operation]})]})
+    llm = ScriptedLLM(replies={"": [json.dumps({"operations": [operation], "relations": []})]})
     config = MemoryConfig(home=fast_tmp / "home", graph_store={"provider": "none"})
     with Memory(config, embedder=embedder, llm=CrewAIChatModel(llm)) as memory:
         added = memory.add("Hi, I'm Ana and I just moved to Lisbon!", user_id="ana")
