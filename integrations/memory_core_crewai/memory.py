@@ -19,14 +19,13 @@ import asyncio
 import uuid
 from typing import Any, Literal
 
-from crewai.memory.unified_memory import Memory
 from crewai.memory.types import MemoryMatch
 from crewai.memory.types import MemoryRecord as CrewRecord
+from crewai.memory.unified_memory import Memory
 from crewai.memory.utils import join_scope_paths
 from pydantic import Field
 
 from memory_core.errors import ConfigError
-
 from memory_core_crewai.embedder import EngineEmbedder
 from memory_core_crewai.storage import MemoryCoreStorage
 

@@ -24,7 +24,6 @@ from crewai.memory.types import ScopeInfo
 from memory_core import AsyncMemory, Memory, MemoryConfig, Scope
 from memory_core.adapters import Cond, EngineHandle, RecordWrite, and_, paths
 from memory_core.errors import DimensionMismatchError
-
 from memory_core_crewai._convert import (
     adopt,
     join_scope,
