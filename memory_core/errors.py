@@ -75,6 +75,17 @@ class UnknownFilterOperatorError(InvalidFilterError):
         )
 
 
+class ReservedSourceKeyError(InvalidInputError):
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        super().__init__(
+            f"source key(s) {', '.join(map(repr, keys))} are reserved for the framework adapters "
+            "(they decide where a record shows up in a framework). Put your own tags in "
+            "metadata= or under other source keys; an adapter passes its stamp as "
+            "memory_core.types.Provenance({...})."
+        )
+
+
 # --- lookups ---------------------------------------------------------------------------
 
 

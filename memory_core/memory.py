@@ -20,9 +20,19 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any, Literal
 
-from memory_core.checks import TimeArg, check_metadata, check_page, epoch_or_none, is_uuid
+from memory_core import ids
+from memory_core.access import admits, by_id_scope, check_source
+from memory_core.checks import (
+    TimeArg,
+    check_metadata,
+    check_page,
+    check_search_args,
+    epoch_or_none,
+    is_uuid,
+)
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
 from memory_core.embeddings.factory import create_embedder
@@ -37,6 +47,7 @@ from memory_core.errors import (
 from memory_core.filters import Cond, IsEmpty
 from memory_core.home import Home
 from memory_core.ids import text_hash
+from memory_core.integrity import check_parts, id_scheme
 from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
 from memory_core.pipeline.entities import EntityIndex, GraphSide
@@ -58,6 +69,7 @@ from memory_core.scoping import KINDS, TimeView, read_filter
 from memory_core.stores.factory import create_graph_store, create_vector_store
 from memory_core.stores.graph.base import group_relations
 from memory_core.stores.history import HistoryStore, Purge
+from memory_core.stores.spaces import Spaces
 from memory_core.stores.vector.base import Hit, VectorStore
 from memory_core.timeutil import now
 from memory_core.types import (
@@ -68,6 +80,7 @@ from memory_core.types import (
     ListResult,
     MemoryItem,
     MemoryRecord,
+    Provenance,
     Scope,
     SearchResult,
 )
@@ -145,6 +158,8 @@ class AsyncMemory:
             bm25 = Bm25Encoder()
             self.graph = await self._open_graph(undo, bm25)
             self.writer = Writer(self.history_store, self.store, self.embedder, bm25, self.graph)
+            self.writer.spaces = Spaces(self.config.vector_store, self.config.home)
+            undo.push_async_callback(self.writer.spaces.close)
             self.retriever = Retriever(self.store, self.embedder, bm25, self.config.search)
             self.graph_recaller = GraphRecaller(self.graph) if self.graph else None
             self.llm = self._given_llm or (
@@ -159,7 +174,15 @@ class AsyncMemory:
             replayed = await self.writer.replay()
             if replayed:
                 log.warning("memory-core: applied %s unfinished write(s)", replayed)
+            await check_parts(self.history_store, self.store, self._vector_dir())
+            self.id_scheme = await id_scheme(self.history_store, self.store)
             undo.pop_all()  # opened: from here on close() owns everything
+
+    def _vector_dir(self) -> Path | None:
+        """The embedded vector store's directory (``None`` for a server or a given store)."""
+        path = getattr(self.store, "path", None)
+        embedded = self._given_store is None and self.config.vector_store.provider == "qdrant_edge"
+        return Path(path) if embedded and path is not None else None
 
     async def _open_graph(self, undo: AsyncExitStack, bm25: Bm25Encoder) -> GraphSide | None:
         """The graph store and the entity collection, or ``None`` when the graph is off. A
@@ -188,6 +211,8 @@ class AsyncMemory:
             # Close what this engine built; a store or embedder passed in is the caller's.
             if self._given_store is None:
                 await self.store.close()
+            if self.writer.spaces is not None:
+                await self.writer.spaces.close()
             if self.graph is not None:
                 await self.graph.index.store.close()
                 await self.graph.store.close()
@@ -222,6 +247,7 @@ class AsyncMemory:
             raise ClosedError()
         if not self._opened:
             await self.open()
+        ids.use(self.id_scheme)  # this call derives ids under its home's scheme
 
     # --- add -----------------------------------------------------------------------------
 
@@ -235,7 +261,7 @@ class AsyncMemory:
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
         valid_from: TimeArg = None,
-        source: Mapping[str, Any] | None = None,
+        source: Mapping[str, Any] | Provenance | None = None,
         memory_type: Literal["procedural"] | None = None,
     ) -> AddResult:
         """Remember ``messages`` for a scope; returns Mem0-style ``{"results": [events]}``.
@@ -250,9 +276,13 @@ class AsyncMemory:
         ``memory_type="procedural"`` turns an agent's run (messages, tool calls, tool
         results) into one ``procedure`` memory for ``agent_id`` and ``metadata["task"]``;
         written by the LLM when there is one, else built from the trace.
+
+        ``source`` is provenance kept with the memory; the keys the framework adapters own
+        (``framework``, ``thread_id``, ``namespace``, ``key``…) are refused in a plain dict.
         """
         await self._ready()
         scope = Scope(user_id, agent_id, run_id).require("add")
+        source = check_source(source)
         if memory_type is not None:
             return await self._add_procedure(messages, scope, metadata, infer, source, memory_type)
         parsed = normalize_messages(messages, max_length=self.config.max_text_length)
@@ -367,6 +397,7 @@ class AsyncMemory:
         await self._ready()
         if not isinstance(query, str) or not query.strip():
             raise InvalidInputError("search() needs a non-empty query string.")
+        check_search_args(query, threshold, query_vector, self.embedder.dims)
         check_page(limit, offset)
         scope = Scope(user_id, agent_id, run_id).require("search")
         view = TimeView.of(as_of, include_expired)
@@ -403,9 +434,22 @@ class AsyncMemory:
         view = TimeView.of(as_of, include_expired)
         return group_relations(await self.graph.store.edges(scope.ids(), view, limit=limit))
 
-    async def get(self, memory_id: str) -> MemoryItem:
-        """One memory by id, current or not. Raises :class:`MemoryNotFoundError`."""
-        return (await self._record(memory_id)).to_item()
+    async def get(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> MemoryItem | None:
+        """One memory by id, current or not; ``None`` when there is none (as Mem0 answers).
+
+        With a scope (``scope=`` or the keyword ids) an id outside it is "not found" too; a
+        user-level scope admits that user's agent and run sub-scopes, as reads do.
+        """
+        record = await self._find(memory_id, by_id_scope(scope, user_id, agent_id, run_id))
+        return None if record is None else record.to_item()
 
     async def get_all(
         self,
@@ -460,10 +504,20 @@ class AsyncMemory:
             include_expired=include_expired,
         )  # fmt: skip
 
-    async def history(self, memory_id: str) -> list[HistoryEntry]:
-        """Every event of a memory, oldest first. Raises if the id was never seen."""
+    async def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> list[HistoryEntry]:
+        """Every event of a memory, oldest first. Raises :class:`MemoryNotFoundError` if the
+        id was never seen (in the scope, if one is given)."""
         await self._ready()
-        rows = await self.history_store.history(memory_id)
+        within = by_id_scope(scope, user_id, agent_id, run_id)
+        rows = await self.history_store.history(memory_id, within.ids() if within else None)
         if not rows:
             raise MemoryNotFoundError(memory_id)
         return rows
@@ -471,16 +525,26 @@ class AsyncMemory:
     # --- change and erase ----------------------------------------------------------------
 
     async def update(
-        self, memory_id: str, text: str, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
     ) -> AddEvent:
         """Change a memory's text (and optionally replace its metadata) in place; the old
-        text stays in its history."""
+        text stays in its history. Raises :class:`MemoryNotFoundError` for an id that does not
+        exist (in the scope, if one is given)."""
         await self._ready()
+        within = by_id_scope(scope, user_id, agent_id, run_id)
         [message] = normalize_messages(text, max_length=self.config.max_text_length)
         embed_text = embed_text_of(message.content, None)
         [vector] = await self.embedder.embed_documents([embed_text])
         async with self.writer.lock:
-            old = await self._record(memory_id)
+            old = await self._record(memory_id, within)
             new = old.model_copy(update={
                 "text": message.content, "hash": text_hash(message.content), "updated_at": now(),
                 "metadata": old.metadata if metadata is None else check_metadata(metadata),
@@ -492,11 +556,21 @@ class AsyncMemory:
             await self.writer.commit([op], [row], vectors={new.id: vector})
         return {"id": memory_id, "memory": new.text, "event": "UPDATE", "previous_memory": old.text}
 
-    async def delete(self, memory_id: str) -> dict[str, Any]:
-        """Erase one memory for real: its vectors, and its text in history."""
+    async def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> dict[str, Any]:
+        """Erase one memory for real: its vectors, and its text in history. Raises
+        :class:`MemoryNotFoundError` for an id that does not exist (in the scope, if given)."""
         await self._ready()
+        within = by_id_scope(scope, user_id, agent_id, run_id)
         async with self.writer.lock:
-            record = await self._record(memory_id)
+            record = await self._record(memory_id, within)
             ops: list[Op] = [DeleteOp((memory_id,))]
             if self.graph is not None:  # its relations, and entities left without any
                 ops.append(GraphForgetOp((memory_id,)))
@@ -612,15 +686,33 @@ class AsyncMemory:
         await self._ready()
         await self.history_store.record_handover(conversation, list(message_ids))
 
+    async def quarantined(self) -> list[dict[str, Any]]:
+        """Journal entries set aside because they can never be applied (each with its
+        ``cause``); ``stats()["journal_quarantined"]`` counts them."""
+        await self._ready()
+        return await self.history_store.quarantined()
+
+    async def purge_quarantined(self, ids: Sequence[int] | None = None) -> int:
+        """Drop quarantined entries (those ``ids``, or all); returns how many."""
+        await self._ready()
+        return await self.history_store.purge_quarantine(None if ids is None else list(ids))
+
     # --- helpers -------------------------------------------------------------------------
 
-    async def _record(self, memory_id: str) -> MemoryRecord:
+    async def _record(self, memory_id: str, within: Scope | None = None) -> MemoryRecord:
+        record = await self._find(memory_id, within)
+        if record is None:
+            raise MemoryNotFoundError(memory_id)
+        return record
+
+    async def _find(self, memory_id: str, within: Scope | None) -> MemoryRecord | None:
+        """The record with this id, if there is one inside ``within`` (anywhere if ``None``)."""
         await self._ready()
         if not isinstance(memory_id, str) or not memory_id:
             raise InvalidInputError("memory_id must be a non-empty string.")
         hits = await self.store.retrieve([memory_id]) if is_uuid(memory_id) else []
-        if not hits:
-            raise MemoryNotFoundError(memory_id)
+        if not hits or not admits(within, hits[0].payload):
+            return None
         return MemoryRecord.from_payload(hits[0].id, hits[0].payload)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping
+from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from memory_core.config import MemoryConfig
@@ -32,6 +32,7 @@ from memory_core.types import (
     ListResult,
     MemoryItem,
     MemoryRecord,
+    Scope,
     SearchResult,
 )
 
@@ -115,19 +116,53 @@ class Memory:
     def relations(self, **kwargs: Any) -> list[dict[str, Any]]:
         return self._loop.run(self.engine.relations(**kwargs))
 
-    def get(self, memory_id: str) -> MemoryItem:
-        return self._loop.run(self.engine.get(memory_id))
+    def get(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> MemoryItem | None:
+        """One memory by id, or ``None`` (also for an id outside the scope given)."""
+        return self._loop.run(self.engine.get(
+            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
+        ))  # fmt: skip
 
     def get_all(self, **kwargs: Any) -> ListResult:
         return self._loop.run(self.engine.get_all(**kwargs))
 
     def update(
-        self, memory_id: str, text: str, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
     ) -> AddEvent:
-        return self._loop.run(self.engine.update(memory_id, text, metadata=metadata))
+        """Change a memory's text in place (MemoryNotFoundError outside the scope given)."""
+        return self._loop.run(self.engine.update(
+            memory_id, text, metadata=metadata, user_id=user_id, agent_id=agent_id,
+            run_id=run_id, scope=scope,
+        ))  # fmt: skip
 
-    def delete(self, memory_id: str) -> dict[str, Any]:
-        return self._loop.run(self.engine.delete(memory_id))
+    def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> dict[str, Any]:
+        """Erase one memory for real (MemoryNotFoundError outside the scope given)."""
+        return self._loop.run(self.engine.delete(
+            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
+        ))  # fmt: skip
 
     def delete_all(self, **scope: str | None) -> dict[str, Any]:
         return self._loop.run(self.engine.delete_all(**scope))
@@ -135,8 +170,19 @@ class Memory:
     def procedures(self, agent_id: str, **kwargs: Any) -> ListResult:
         return self._loop.run(self.engine.procedures(agent_id, **kwargs))
 
-    def history(self, memory_id: str) -> list[HistoryEntry]:
-        return self._loop.run(self.engine.history(memory_id))
+    def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> list[HistoryEntry]:
+        """Every event of a memory, oldest first (MemoryNotFoundError outside the scope)."""
+        return self._loop.run(self.engine.history(
+            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
+        ))  # fmt: skip
 
     def reset(self, **kwargs: Any) -> dict[str, Any]:
         return self._loop.run(self.engine.reset(**kwargs))
@@ -156,7 +202,18 @@ class Memory:
     def record_handover(self, conversation: str, message_ids: Iterable[str]) -> None:
         self._loop.run(self.engine.record_handover(conversation, message_ids))
 
+    def quarantined(self) -> list[dict[str, Any]]:
+        """Journal entries set aside because they can never be applied, with their cause."""
+        return self._loop.run(self.engine.quarantined())
+
+    def purge_quarantined(self, ids: Sequence[int] | None = None) -> int:
+        """Drop quarantined entries (those ``ids``, or all); returns how many."""
+        return self._loop.run(self.engine.purge_quarantined(ids))
+
     def close(self) -> None:
+        """Flush and release the engine and its loop thread. Safe to call twice."""
+        if self._loop.loop.is_closed():
+            return
         try:
             self._loop.run(self.engine.close())
         finally:

@@ -10,6 +10,7 @@ with ``TypedDict`` so editors and mypy know their keys.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
@@ -36,7 +37,10 @@ class Scope:
         for name in SCOPE_FIELDS:
             value = getattr(self, name)
             if value is not None and (
-                not isinstance(value, str) or not value.strip() or value != value.strip()
+                not isinstance(value, str)
+                or not value.strip()
+                or value != value.strip()
+                or not _is_unicode(value)
             ):
                 raise InvalidScopeError(name, value)
 
@@ -61,6 +65,24 @@ class Scope:
     def key(self) -> str:
         """Stable text form, used in deterministic ids."""
         return "|".join(f"{name}={getattr(self, name) or ''}" for name in SCOPE_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """An adapter's provenance stamp for ``add(source=...)``: may set the ``source`` keys the
+    adapters own (framework, thread and checkpoint ids, namespace, key…), which a plain dict
+    may not (see :mod:`memory_core.access`)."""
+
+    stamp: Mapping[str, Any]
+
+
+def _is_unicode(text: str) -> bool:
+    """Valid Unicode: no lone surrogate (UTF-8 cannot encode one, so no store keeps it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class MemoryRecord(BaseModel):

@@ -22,31 +22,66 @@ calls and back, and hold no memory logic of their own.
 * :func:`to_messages`, :func:`message_id`, :class:`ChatMessage` — the one message normaliser.
 * :func:`render_memories` — memories as prompt context, with a token budget.
 * :class:`FormationQueue` — memory formation off the hot path, recorded in the engine.
+* keyed records (``engine.records``): :class:`RecordWrite`, :func:`keyed_record`,
+  :func:`keyed_id`, :class:`ScoredRecord`, and :mod:`~memory_core.adapters.paths` for paths
+  under a scope (LangGraph namespaces, CrewAI scopes) and their facets.
+* the provider protocols an adapter implements to lend the engine its framework's models:
+  :class:`LLM` (with :class:`LLMReply`, :class:`Usage` and the engine's own reply validation:
+  :func:`parse_reply`, :func:`repair_request`, :func:`schema_instructions`,
+  :func:`describe_validation_error`, :class:`ReplyProblem`) and :class:`Embedder`
+  (:func:`check_texts` validates its input the engine's way).
 """
 
+from memory_core.adapters import paths
 from memory_core.adapters.formation import FormationQueue
 from memory_core.adapters.handle import EngineHandle
 from memory_core.adapters.render import render_memories
+from memory_core.embeddings._validate import check_texts
+from memory_core.embeddings.base import Embedder
 from memory_core.filters import And, Cond, FilterNode, IsEmpty, Not, Or, and_, parse_filter
+from memory_core.llms.base import LLM, LLMReply, Usage
+from memory_core.llms.structured import (
+    ReplyProblem,
+    describe_validation_error,
+    parse_reply,
+    repair_request,
+    schema_instructions,
+)
 from memory_core.pipeline.messages import ROLES, ChatMessage, ToolCall, message_id, to_messages
-from memory_core.types import Scope
+from memory_core.records import RecordWrite, keyed_id, keyed_record
+from memory_core.types import Scope, ScoredRecord
 
 __all__ = [
+    "LLM",
     "ROLES",
     "And",
     "ChatMessage",
     "Cond",
+    "Embedder",
     "EngineHandle",
     "FilterNode",
     "FormationQueue",
     "IsEmpty",
+    "LLMReply",
     "Not",
     "Or",
+    "RecordWrite",
+    "ReplyProblem",
     "Scope",
+    "ScoredRecord",
     "ToolCall",
+    "Usage",
     "and_",
+    "check_texts",
+    "describe_validation_error",
+    "keyed_id",
+    "keyed_record",
     "message_id",
     "parse_filter",
+    "parse_reply",
+    "paths",
     "render_memories",
+    "repair_request",
+    "schema_instructions",
     "to_messages",
 ]

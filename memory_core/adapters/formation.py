@@ -2,7 +2,7 @@
 
     >>> import tempfile
     >>> from memory_core.adapters import EngineHandle, FormationQueue
-    >>> from memory_core.types import Scope
+    >>> from memory_core.types import Provenance, Scope
     >>> handle = EngineHandle.of({"home": tempfile.mkdtemp()})
     >>> queue = FormationQueue(handle, infer=False)
     >>> turns = [{"role": "user", "content": "I'm Ann and I love jazz"},
@@ -46,7 +46,7 @@ from typing import Any
 
 from memory_core.adapters.handle import EngineHandle
 from memory_core.pipeline.messages import message_id, to_messages
-from memory_core.types import Scope
+from memory_core.types import Provenance, Scope
 
 log = logging.getLogger("memory_core")
 
@@ -61,7 +61,7 @@ class _Job:
     messages: tuple[Any, ...]
     procedure_agent_id: str | None
     task: str | None
-    source: Mapping[str, Any]
+    source: Provenance
     attempt: int = 0
 
 
@@ -193,8 +193,8 @@ class FormationQueue:
         to_messages(messages)  # a malformed message fails the caller now, not the worker later
         scope.require("submit")
         conversation = json.dumps([thread_id, scope.ids()], sort_keys=True)
-        return _Job(conversation, scope, tuple(messages), procedure_agent_id, task,
-                    {**(source or {}), "thread_id": thread_id})  # fmt: skip
+        stamp = Provenance({**(source or {}), "thread_id": thread_id})  # the adapter's stamp
+        return _Job(conversation, scope, tuple(messages), procedure_agent_id, task, stamp)
 
     def _enqueue(self, job: _Job) -> None:
         with self._lock:

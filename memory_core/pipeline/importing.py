@@ -21,6 +21,7 @@ from memory_core.pipeline.planner import history_row
 from memory_core.pipeline.verbatim import embed_text_of
 from memory_core.pipeline.writer import Writer
 from memory_core.types import MemoryRecord
+from memory_core.validation import check_record, check_vector
 
 Imported = tuple[MemoryRecord, Sequence[float] | None]
 
@@ -38,6 +39,9 @@ def parse_record(raw: Mapping[str, Any] | MemoryRecord, max_text_length: int) ->
     if not is_uuid(record.id):
         raise InvalidInputError(f"Imported record id {record.id!r} is not a UUID.")
     normalize_messages(record.text, max_length=max_text_length)
+    check_record(record)
+    if vector is not None:
+        check_vector(vector, f"record {record.id}'s vector")
     return record, vector
 
 

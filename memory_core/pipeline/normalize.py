@@ -19,6 +19,7 @@ from typing import Any
 
 from memory_core.errors import EmptyTextError, TextTooLongError
 from memory_core.pipeline.messages import IMAGE_PLACEHOLDER, to_messages
+from memory_core.validation import check_json, check_text
 
 __all__ = ["IMAGE_PLACEHOLDER", "Message", "normalize_messages"]
 
@@ -52,6 +53,11 @@ def normalize_messages(messages: Any, *, max_length: int | None = None) -> list[
     kept = [m for m in parsed if m.content.strip()]
     if not kept:
         raise EmptyTextError()
+    for number, message in enumerate(kept):  # valid Unicode, before anything is written
+        check_text(message.content, f"message {number}'s content")
+        check_text(message.actor_id or "", f"message {number}'s name")
+        check_text(message.role, f"message {number}'s role")
+        check_json(message.metadata, f"message {number}'s metadata")
     if max_length is not None:
         for message in kept:
             if len(message.content) > max_length:

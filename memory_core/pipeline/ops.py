@@ -51,6 +51,18 @@ class DeleteOp:
 
 
 @dataclass(frozen=True, slots=True)
+class SpaceUpsertOp:
+    """Write the caller's vectors for records ``ids`` into the named vector space ``space``
+    (see :mod:`memory_core.stores.spaces`), with each record's scope ids. The vectors are
+    journaled: the engine cannot make them again."""
+
+    space: str
+    ids: tuple[str, ...]
+    vectors: tuple[tuple[float, ...], ...]
+    scopes: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DeleteScopeOp:
     """Delete every point of a scope (``scope`` = the ids to match); ``None`` = everything."""
 
@@ -84,7 +96,14 @@ class GraphForgetOp:
 
 
 Op: TypeAlias = (
-    UpsertOp | PatchOp | DeleteOp | DeleteScopeOp | GraphMergeOp | GraphCloseOp | GraphForgetOp
+    UpsertOp
+    | PatchOp
+    | DeleteOp
+    | DeleteScopeOp
+    | GraphMergeOp
+    | GraphCloseOp
+    | GraphForgetOp
+    | SpaceUpsertOp
 )
 #: Ops with work on the graph side (a scope delete has work on both sides).
 GRAPH_OPS = (GraphMergeOp, GraphCloseOp, GraphForgetOp, DeleteScopeOp)
@@ -99,7 +118,9 @@ def op_from_json(text: str) -> Op:
 
 
 def ops_to_json(ops: list[Op]) -> str:
-    return json.dumps([_op_to_dict(op) for op in ops], separators=(",", ":"), ensure_ascii=False)
+    """Strict JSON (a NaN raises ``ValueError``): the journal holds only what can be replayed."""
+    entry = [_op_to_dict(op) for op in ops]
+    return json.dumps(entry, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def ops_from_json(text: str) -> list[Op]:
@@ -129,6 +150,9 @@ def _op_to_dict(op: Op) -> dict[str, Any]:
                 "expired_at": op.expired_at, "valid_until": op.valid_until}  # fmt: skip
     if isinstance(op, GraphForgetOp):
         return {"op": "graph_forget", "memory_ids": list(op.memory_ids)}
+    if isinstance(op, SpaceUpsertOp):
+        return {"op": "space_upsert", "space": op.space, "ids": list(op.ids),
+                "vectors": [list(v) for v in op.vectors], "scopes": list(op.scopes)}  # fmt: skip
     return {"op": "delete_scope", "scope": op.scope}
 
 
@@ -155,4 +179,7 @@ def _op_from_dict(data: dict[str, Any]) -> Op:
         return GraphCloseOp(tuple(data["memory_ids"]), data["expired_at"], data["valid_until"])
     if kind == "graph_forget":
         return GraphForgetOp(tuple(data["memory_ids"]))
+    if kind == "space_upsert":
+        vectors = tuple(tuple(float(x) for x in v) for v in data["vectors"])
+        return SpaceUpsertOp(data["space"], tuple(data["ids"]), vectors, tuple(data["scopes"]))
     raise ValueError(f"unknown journal op {kind!r}")
