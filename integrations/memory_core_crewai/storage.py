@@ -123,13 +123,12 @@ class MemoryCoreStorage:
         return result
 
     def _write(self, record: CrewRecord) -> RecordWrite:
-        """The engine embeds the text for its own search; CrewAI's vector, when there is one,
-        goes to this storage's vector space."""
-        stored = to_engine(record, self.scope)
-        if not record.embedding:
-            return RecordWrite(stored, record.content)
-        return RecordWrite(stored, record.content, space=self.space,
-                           space_vector=list(record.embedding))  # fmt: skip
+        """The engine embeds the text for its own search; CrewAI's vector goes to this
+        storage's vector space. A record without one (``update`` of a record read back,
+        ``EngineMemory``) keeps the vector it already has there."""
+        vector = list(record.embedding) if record.embedding else None
+        return RecordWrite(to_engine(record, self.scope), record.content, space=self.space,
+                           space_vector=vector)  # fmt: skip
 
     def touch_records(self, record_ids: list[str]) -> None:
         self._run(self.atouch_records(record_ids))
@@ -236,10 +235,11 @@ class MemoryCoreStorage:
             return []
         flt = self._where(scope_prefix, categories, metadata_filter)
         wanted = limit * 3 if metadata_filter else limit  # exact metadata equality may drop some
+        # best first, so CrewAI's inclusive ``score >= min_score`` is applied here without
+        # losing any qualifying hit (a score of exactly 0.0 is a match in CrewAI)
         search = self.engine.records.search(
-            None, flt, limit=wanted, query_vector=list(query_embedding), space=self.space,
-            min_score=min_score,
-        )  # fmt: skip
+            None, flt, limit=wanted, query_vector=list(query_embedding), space=self.space
+        )
         try:
             hits = await self.handle.arun(search)
         except DimensionMismatchError as exc:
@@ -247,7 +247,7 @@ class MemoryCoreStorage:
         found = [
             (to_crewai(h.record), float(h.score))
             for h in hits
-            if metadata_matches(h.record, metadata_filter)
+            if h.score >= min_score and metadata_matches(h.record, metadata_filter)
         ]
         return found[:limit]
 

@@ -20,7 +20,7 @@ from memory_core.errors import ConfigError
 
 SCRIPT: list[tuple[str, str, str, dict[str, Any]]] = [
     ("Kamal loves sushi and ramen", "/user/kamal", "food", {}),
-    ("Kamal writes Rust at work", "/user/kamal", "tech", {"lang": "en"}),
+    ("Kamal writes Rust at work", "/user/kamal", "tech", {"metadata": {"lang": "en"}}),
     ("Priya prefers aisle seats", "/user/priya", "travel", {}),
     ("The office is closed on Fridays", "/company", "policy", {}),
     ("Kamal's badge PIN is 1234", "/user/kamal", "secret", {"private": True, "source": "kamal"}),
