@@ -21,8 +21,8 @@ from crewai.memory.storage.backend import EmbeddingDimensionMismatchError
 from crewai.memory.types import MemoryRecord as CrewRecord
 from crewai.memory.types import ScopeInfo
 
-from memory_core import AsyncMemory, Memory, MemoryConfig, Scope
-from memory_core.adapters import Cond, EngineHandle, RecordWrite, and_, paths
+from memory_core import AsyncMemory, Memory, MemoryConfig, MemoryRecord, Scope
+from memory_core.adapters import And, Cond, EngineHandle, FilterNode, RecordWrite, paths
 from memory_core.errors import DimensionMismatchError
 from memory_core_crewai._convert import (
     adopt,
@@ -177,7 +177,7 @@ class MemoryCoreStorage:
             return await self.handle.arun(self.engine.records.delete_where(flt))
         return await self.handle.arun(self._delete_exact(flt, metadata_filter))
 
-    async def _delete_exact(self, flt: Any, metadata_filter: dict[str, Any]) -> int:
+    async def _delete_exact(self, flt: FilterNode, metadata_filter: dict[str, Any]) -> int:
         """Metadata equality is exact in CrewAI: the kit narrows, the ids are checked here."""
         ids: list[str] = []
         offset = 0
@@ -189,7 +189,7 @@ class MemoryCoreStorage:
             offset += _PAGE
         if not ids:
             return 0
-        return await self.engine.records.delete_where(and_(flt, Cond("id", "in", ids)))
+        return await self.engine.records.delete_where(And((flt, Cond("id", "in", ids))))
 
     def reset(self, scope_prefix: str | None = None) -> None:
         self._run(self.areset(scope_prefix))
@@ -286,7 +286,7 @@ class MemoryCoreStorage:
         found = self._run(self._scan(self._where(scope_prefix), limit=limit, offset=offset))
         return [to_crewai(r) for r in found]
 
-    async def _scan(self, flt: Any, *, limit: int, offset: int = 0) -> list[Any]:
+    async def _scan(self, flt: FilterNode, *, limit: int, offset: int = 0) -> list[MemoryRecord]:
         return await self.handle.arun(
             self.engine.records.scan(flt, limit=limit, offset=offset, newest_first=True)
         )
@@ -332,7 +332,7 @@ class MemoryCoreStorage:
         children = {join_scope((*path, label)) for label in paths.children(counts, path)}
         return sorted(children)
 
-    def _where(self, scope_prefix: str | None = None, *args: Any, **kwargs: Any) -> Any:
+    def _where(self, scope_prefix: str | None = None, *args: Any, **kwargs: Any) -> FilterNode:
         return where(self.scope, scope_prefix, *args, **kwargs)
 
     # --- lifecycle ---------------------------------------------------------------------
