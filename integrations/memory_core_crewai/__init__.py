@@ -10,11 +10,15 @@ Install with ``pip install "memory-core[crewai]"``.
 """
 
 from memory_core_crewai.embedder import EngineEmbedder
+from memory_core_crewai.llm import CrewAIChatModel
 from memory_core_crewai.memory import EngineMemory
+from memory_core_crewai.procedures import CrewProcedures
 from memory_core_crewai.storage import MemoryCoreStorage
 from memory_core_crewai.tools import SaveMemoryTool, SearchMemoryTool
 
 __all__ = [
+    "CrewAIChatModel",
+    "CrewProcedures",
     "EngineEmbedder",
     "EngineMemory",
     "MemoryCoreStorage",

@@ -69,7 +69,10 @@ class MemoryCoreStorage:
         return engine
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        result: T = self.handle.run(coro)
+        """Run from CrewAI's sync code; from the engine's own loop the kit refuses with a
+        WrongLoopError naming the async twin (``asave`` for ``save``, ...)."""
+        name = getattr(coro, "__name__", None)
+        result: T = self.handle.run(coro, async_name=name if name and name[0] == "a" else None)
         return result
 
     # --- writes ------------------------------------------------------------------------

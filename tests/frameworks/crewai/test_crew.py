@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 
 from crewai import Agent, Crew, Task
-from memory_core_crewai import EngineMemory, SaveMemoryTool, SearchMemoryTool
-from memory_core_crewai.procedures import CrewProcedures
+from memory_core_crewai import CrewProcedures, EngineMemory, SaveMemoryTool, SearchMemoryTool
 from memory_core_crewai.testing import ScriptedLLM
 
 from memory_core import Memory
