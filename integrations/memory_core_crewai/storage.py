@@ -91,12 +91,12 @@ class MemoryCoreStorage:
         await self.handle.arun(self._put([record]))
 
     async def _put(self, records: Sequence[CrewRecord]) -> None:
-        dims = _batch_dims(records)
+        _check_batch(records)
         writes = [self._write(r) for r in records]
         try:
             await self.engine.records.put(writes)
         except DimensionMismatchError as exc:
-            raise _mismatch(exc, dims) from exc
+            raise _mismatch(exc) from exc
 
     def remember_inferred(self, text: str, like: CrewRecord) -> list[CrewRecord] | None:
         return self._run(self.aremember_inferred(text, like))
@@ -246,7 +246,7 @@ class MemoryCoreStorage:
         try:
             hits = await self.handle.arun(search)
         except DimensionMismatchError as exc:
-            raise _mismatch(exc, len(query_embedding)) from exc
+            raise _mismatch(exc) from exc
         found = [
             (to_crewai(h.record), float(h.score))
             for h in hits
@@ -353,8 +353,8 @@ def _space_name(scope: Scope) -> str:
     return "crewai_" + hashlib.sha256(scope.key().encode()).hexdigest()[:16]
 
 
-def _batch_dims(records: Sequence[CrewRecord]) -> int | None:
-    """The batch's dimension; a batch mixing dimensions is refused before anything is written."""
+def _check_batch(records: Sequence[CrewRecord]) -> None:
+    """A batch mixing dimensions is refused before anything is written."""
     dims: int | None = None
     for record in records:
         if record.embedding:
@@ -362,10 +362,9 @@ def _batch_dims(records: Sequence[CrewRecord]) -> int | None:
                 dims = len(record.embedding)
             elif len(record.embedding) != dims:
                 raise EmbeddingDimensionMismatchError(dims, len(record.embedding))
-    return dims
 
 
-def _mismatch(exc: DimensionMismatchError, new_dim: int | None) -> EmbeddingDimensionMismatchError:
-    stored = getattr(exc, "existing", None)
-    given = getattr(exc, "configured", None) or new_dim
-    return EmbeddingDimensionMismatchError(int(stored or 0), int(given or 0))
+def _mismatch(exc: DimensionMismatchError) -> EmbeddingDimensionMismatchError:
+    """CrewAI's own error (a ValueError, not a RuntimeError, which CrewAI's background saves
+    would drop silently), with the sizes the engine found."""
+    return EmbeddingDimensionMismatchError(exc.existing, exc.configured)

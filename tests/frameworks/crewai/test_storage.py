@@ -145,6 +145,7 @@ def test_dimension_mismatch_is_crewais_error(backend: MemoryCoreStorage) -> None
     with pytest.raises(EmbeddingDimensionMismatchError) as save_error:
         backend.save([rec("thirty-two", dims=32)])
     assert not isinstance(save_error.value, RuntimeError)
+    assert (save_error.value.stored_dim, save_error.value.new_dim) == (64, 32)
     with pytest.raises(EmbeddingDimensionMismatchError):
         backend.save([rec("ok", dims=64), rec("mixed", dims=32)])
     with pytest.raises(EmbeddingDimensionMismatchError):
