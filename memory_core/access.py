@@ -59,6 +59,14 @@ def by_id_scope(
     return None if scope.empty else scope
 
 
+def call_scope(
+    scope: Scope | None, user_id: str | None, agent_id: str | None, run_id: str | None
+) -> Scope:
+    """The scope of a call taking ``scope=`` or the keyword ids (the same rules as
+    :func:`by_id_scope`); the empty scope when neither is given."""
+    return by_id_scope(scope, user_id, agent_id, run_id) or Scope()
+
+
 def admits(scope: Scope | None, ids: Mapping[str, Any]) -> bool:
     """Whether a record with these scope ids is inside ``scope`` (every id the scope sets
     must match; the ids it leaves unset are free, so a user admits its agents and runs)."""

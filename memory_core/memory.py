@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from memory_core import ids
-from memory_core.access import admits, by_id_scope, check_source
+from memory_core.access import admits, by_id_scope, call_scope, check_source
 from memory_core.checks import (
     TimeArg,
     check_metadata,
@@ -258,6 +258,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
         valid_from: TimeArg = None,
@@ -281,7 +282,7 @@ class AsyncMemory:
         (``framework``, ``thread_id``, ``namespace``, ``key``…) are refused in a plain dict.
         """
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id).require("add")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("add")
         source = check_source(source)
         if memory_type is not None:
             return await self._add_procedure(messages, scope, metadata, infer, source, memory_type)
@@ -381,6 +382,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         limit: int = 10,
         offset: int = 0,
         filters: Mapping[str, Any] | None = None,
@@ -399,7 +401,7 @@ class AsyncMemory:
             raise InvalidInputError("search() needs a non-empty query string.")
         check_search_args(query, threshold, query_vector, self.embedder.dims)
         check_page(limit, offset)
-        scope = Scope(user_id, agent_id, run_id).require("search")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("search")
         view = TimeView.of(as_of, include_expired)
         flt = read_filter(scope, filters, view, kind)
         recall = await self.graph_recaller.recall(query, scope, view) if (
@@ -421,6 +423,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         as_of: TimeArg = None,
         include_expired: bool = False,
         limit: int = 100,
@@ -428,7 +431,7 @@ class AsyncMemory:
         """A scope's relations (current ones unless ``as_of`` / ``include_expired``)."""
         await self._ready()
         check_page(limit, 0)
-        scope = Scope(user_id, agent_id, run_id).require("relations")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("relations")
         if self.graph is None:
             raise ConfigError("The graph is off (graph_store provider 'none'): no relations.")
         view = TimeView.of(as_of, include_expired)
@@ -457,6 +460,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         filters: Mapping[str, Any] | None = None,
         limit: int = 100,
         offset: int = 0,
@@ -469,7 +473,7 @@ class AsyncMemory:
         returned ``next_cursor`` as ``cursor``."""
         await self._ready()
         check_page(limit, offset)
-        scope = Scope(user_id, agent_id, run_id).require("get_all")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("get_all")
         flt = read_filter(scope, filters, TimeView.of(as_of, include_expired), kind)
         wanted = offset + limit + 1  # one more than returned, to know the next cursor
         hits: list[Hit] = []
@@ -488,20 +492,23 @@ class AsyncMemory:
 
     async def procedures(
         self,
-        agent_id: str,
+        agent_id: str | None = None,
         *,
         task: str | None = None,
         user_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         include_expired: bool = False,
         limit: int = 100,
     ) -> ListResult:
         """An agent's procedures (current ones unless ``include_expired``), for one task or
-        all."""
+        all. The agent is ``agent_id`` or ``scope.agent_id``."""
+        within = call_scope(scope, user_id, agent_id, run_id)
+        if within.agent_id is None:
+            raise InvalidInputError("procedures() needs an agent: agent_id= or scope.agent_id.")
         return await self.get_all(
-            user_id=user_id, agent_id=agent_id, run_id=run_id, kind="procedure", limit=limit,
+            scope=within, kind="procedure", limit=limit, include_expired=include_expired,
             filters={"task": task} if task is not None else None,
-            include_expired=include_expired,
         )  # fmt: skip
 
     async def history(
@@ -580,11 +587,16 @@ class AsyncMemory:
         return _with_graph({"id": memory_id, "message": "Memory deleted successfully!"}, skipped)
 
     async def delete_all(
-        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
     ) -> dict[str, Any]:
         """Erase every memory of a scope (and sub-scopes) for real, history text included."""
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id).require("delete_all")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("delete_all")
         async with self.writer.lock:
             count = await self.store.count(scope.filter())
             skipped = await self.writer.commit(
@@ -598,12 +610,13 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         everything: bool = False,
     ) -> dict[str, Any]:
         """Wipe a scope — memories and history rows. Wiping the whole home must be asked for
         with ``everything=True`` (and no scope)."""
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id)
+        scope = call_scope(scope, user_id, agent_id, run_id)
         if everything and not scope.empty:
             raise InvalidInputError("reset(): pass a scope or everything=True, not both.")
         if not everything and scope.empty:
@@ -642,13 +655,13 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         include_expired: bool = True,
     ) -> AsyncIterator[MemoryRecord]:
         """Every record of a scope (of the whole home when no scope is given), by id."""
         await self._ready()
-        flt = Scope(user_id, agent_id, run_id).filter()
-        if not include_expired:
-            flt = read_filter(Scope(user_id, agent_id, run_id), None, TimeView())
+        scope = call_scope(scope, user_id, agent_id, run_id)
+        flt = scope.filter() if include_expired else read_filter(scope, None, TimeView())
         cursor: str | None = None
         while True:
             page, cursor = await self.store.scroll(flt, _PAGE, cursor)

@@ -25,6 +25,7 @@ journal (:class:`~memory_core.pipeline.writer.Writer`); each method has a sync t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -319,6 +320,10 @@ class Records:
         ops: list[Op] = []
         for space, group in by_space.items():
             vectors = tuple(tuple(float(x) for x in w.space_vector or ()) for w in group)
+            if not all(v and all(map(math.isfinite, v)) for v in vectors):
+                raise InvalidInputError(
+                    f"Vectors for space {space!r} must be non-empty lists of finite numbers."
+                )
             dims = len(vectors[0])
             if odd := next((v for v in vectors if len(v) != dims), None):
                 raise DimensionMismatchError(

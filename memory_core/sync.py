@@ -164,10 +164,10 @@ class Memory:
             memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
         ))  # fmt: skip
 
-    def delete_all(self, **scope: str | None) -> dict[str, Any]:
-        return self._loop.run(self.engine.delete_all(**scope))
+    def delete_all(self, **kwargs: Any) -> dict[str, Any]:
+        return self._loop.run(self.engine.delete_all(**kwargs))
 
-    def procedures(self, agent_id: str, **kwargs: Any) -> ListResult:
+    def procedures(self, agent_id: str | None = None, **kwargs: Any) -> ListResult:
         return self._loop.run(self.engine.procedures(agent_id, **kwargs))
 
     def history(

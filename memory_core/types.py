@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 from memory_core.errors import InvalidScopeError, MissingScopeError
 from memory_core.filters import Cond, FilterNode, and_, path_fields
@@ -115,6 +115,11 @@ class MemoryRecord(BaseModel):
     path: tuple[str, ...] = ()
     #: Labels to count and filter by (CrewAI categories); indexed.
     tags: tuple[str, ...] = ()
+
+    @field_serializer("path", "tags")
+    def _as_list(self, labels: tuple[str, ...]) -> list[str]:
+        # Dumped as JSON lists in every mode, so a dump equals its own JSON round trip.
+        return list(labels)
 
     @property
     def scope(self) -> Scope:

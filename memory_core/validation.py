@@ -190,6 +190,10 @@ def check_record(record: MemoryRecord) -> None:
         check_json(record.procedure, "procedure")
     for entity in record.entities:
         check_text(entity, "an entity name")
+    for label in record.path:
+        check_text(label, "a path label")
+    for tag in record.tags:
+        check_text(tag, "a tag")
     for name in TIME_FIELDS:
         if (value := getattr(record, name)) is not None:
             check_epoch(value, name)

@@ -52,7 +52,7 @@ from memory_core.errors import InvalidInputError
 from memory_core.io.jsonl import count_lines, read_jsonl, write_jsonl
 from memory_core.io.locomo import LocomoSession, iter_sessions, load_locomo
 from memory_core.memory import AsyncMemory
-from memory_core.types import MemoryRecord
+from memory_core.types import MemoryRecord, Scope
 
 _CHUNK = 256
 
@@ -142,7 +142,9 @@ async def _export(
     count = 0
     with progress(not st.json and not to_stdout) as bar:
         task = bar.add_task("exporting", total=total)
-        async for record in engine.export_records(**scope, include_expired=not current_only):
+        async for record in engine.export_records(
+            scope=Scope(**scope), include_expired=not current_only
+        ):
             count += write_jsonl([record.model_dump()], handle)
             bar.advance(task)
     return count

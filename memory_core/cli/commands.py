@@ -310,7 +310,7 @@ async def _delete_scope(
         if not typer.confirm(prompt, err=True):
             note(st, "Aborted: nothing was deleted.")
             raise typer.Exit(1)
-    return await engine.delete_all(**ids)
+    return await engine.delete_all(scope=scope)
 
 
 @app.command()

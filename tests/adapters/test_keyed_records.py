@@ -3,6 +3,7 @@ count, vector-only search, records stored without an engine vector, newest-first
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from memory_core.adapters import Cond, paths
 from memory_core.embeddings import LocalEmbedder
 from memory_core.errors import DimensionMismatchError, InvalidFilterError, InvalidInputError
 from memory_core.filters import and_
-from memory_core.records import RecordWrite, keyed_id, keyed_record
+from memory_core.records import RecordWrite, keyed_record
 from memory_core.types import MemoryRecord, Scope, ScoredRecord
 
 ALICE = Scope(user_id="alice")
@@ -33,8 +34,13 @@ async def engine(
         yield memory
 
 
+def rid(*parts: str) -> str:
+    """A record id of the caller's choosing (keyed records take any UUID)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, repr(parts)))
+
+
 def _record(path: tuple[str, ...], text: str, **kwargs: Any) -> MemoryRecord:
-    return keyed_record(keyed_id(*path, text), text, {"text": text}, scope=ALICE, path=path,
+    return keyed_record(rid(*path, text), text, {"text": text}, scope=ALICE, path=path,
                         **kwargs)  # fmt: skip
 
 
@@ -121,16 +127,16 @@ async def test_scan_newest_first(engine: AsyncMemory) -> None:
 
 
 def test_keyed_record_checks_scope_path_and_tags() -> None:
-    rid = keyed_id("k")
-    assert keyed_record(rid, "t", {}, scope=ALICE).user_id == "alice"
+    key = rid("k")
+    assert keyed_record(key, "t", {}, scope=ALICE).user_id == "alice"
     with pytest.raises(InvalidInputError, match="not both"):
-        keyed_record(rid, "t", {}, scope=ALICE, user_id="bob")
+        keyed_record(key, "t", {}, scope=ALICE, user_id="bob")
     with pytest.raises(InvalidFilterError, match="sequence of labels"):
-        keyed_record(rid, "t", {}, scope=ALICE, path="a/b")  # type: ignore[arg-type]
+        keyed_record(key, "t", {}, scope=ALICE, path="a/b")  # type: ignore[arg-type]
     with pytest.raises(InvalidFilterError, match="non-empty"):
-        keyed_record(rid, "t", {}, scope=ALICE, path=("a", ""))
+        keyed_record(key, "t", {}, scope=ALICE, path=("a", ""))
     with pytest.raises(InvalidInputError, match="tags"):
-        keyed_record(rid, "t", {}, scope=ALICE, tags="food")
+        keyed_record(key, "t", {}, scope=ALICE, tags="food")
 
 
 def test_path_text_round_trip() -> None:

@@ -6,6 +6,7 @@ space write journaled (replayed after a crash between journal and store)."""
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from memory_core.adapters import Cond, paths
 from memory_core.embeddings import LocalEmbedder
 from memory_core.errors import DimensionMismatchError, InvalidInputError
 from memory_core.pipeline.ops import Op, SpaceUpsertOp, UpsertOp, op_from_json, op_to_json
-from memory_core.records import RecordWrite, keyed_id, keyed_record
+from memory_core.records import RecordWrite, keyed_record
 from memory_core.types import MemoryRecord, Scope
 
 ALICE, BOB = Scope(user_id="alice"), Scope(user_id="bob")
@@ -48,6 +49,11 @@ async def engine(opener: Opener) -> AsyncIterator[AsyncMemory]:
         yield memory
 
 
+def rid(*parts: str) -> str:
+    """A record id of the caller's choosing (keyed records take any UUID)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, "/".join(parts)))
+
+
 def unit(*xs: float) -> list[float]:
     norm = math.sqrt(sum(x * x for x in xs))
     return [x / norm for x in xs]
@@ -55,7 +61,7 @@ def unit(*xs: float) -> list[float]:
 
 def _write(n: int, vector: list[float], scope: Scope = ALICE, path: tuple[str, ...] = ("crew",),
            space: str = "crewai") -> RecordWrite:  # fmt: skip
-    record = keyed_record(keyed_id("r", str(n)), f"record number {n}", {"n": n}, scope=scope,
+    record = keyed_record(rid("r", str(n)), f"record number {n}", {"n": n}, scope=scope,
                           path=path)  # fmt: skip
     return RecordWrite(record, record.text, space=space, space_vector=vector)
 
@@ -95,6 +101,10 @@ async def test_a_missing_space_finds_nothing_and_bad_calls_say_why(engine: Async
     record = _write(0, unit(1, 0, 0)).record
     with pytest.raises(InvalidInputError, match="no space"):
         await engine.records.put([RecordWrite(record, "t", space_vector=[1.0, 0.0])])
+    for bad in ([], [1.0, math.nan], [math.inf, 0.0]):
+        with pytest.raises(InvalidInputError, match="finite"):
+            await engine.records.put([RecordWrite(record, "t", space="s", space_vector=bad)])
+    assert await engine.records.get([record.id]) == []
 
 
 async def test_one_dimension_per_space_in_put_batch_search_and_after_reopen(
@@ -108,7 +118,7 @@ async def test_one_dimension_per_space_in_put_batch_search_and_after_reopen(
         with pytest.raises(DimensionMismatchError, match="one dimension"):
             await engine.records.put([_write(5, unit(1, 0, 0, 0), space="new"),
                                       _write(6, unit(1, 0), space="new")])  # fmt: skip
-        assert await engine.records.get([keyed_id("r", "5")]) == []  # nothing half-written
+        assert await engine.records.get([rid("r", "5")]) == []  # nothing half-written
         with pytest.raises(DimensionMismatchError):
             await _space_search(engine, unit(1, 0))
     async with opener() as engine:
@@ -120,19 +130,29 @@ async def test_one_dimension_per_space_in_put_batch_search_and_after_reopen(
         await engine.records.put([_write(1, unit(1, 0))])
         assert await _space_search(engine, unit(1, 0)) == [1]
         # drop_space keeps the records themselves
-        assert len(await engine.records.get([keyed_id("r", "0"), keyed_id("r", "1")])) == 2
+        assert len(await engine.records.get([rid("r", "0"), rid("r", "1")])) == 2
 
 
 async def test_erasing_a_record_erases_its_space_vector(engine: AsyncMemory) -> None:
     await engine.records.put([_write(n, unit(1, n, 0)) for n in range(3)])
-    await engine.records.put([], delete=[keyed_id("r", "0")])
-    await engine.records.delete_where(Cond("id", "eq", keyed_id("r", "1")))
+    await engine.records.put([], delete=[rid("r", "0")])
+    await engine.records.delete_where(Cond("id", "eq", rid("r", "1")))
     spaces = engine.writer.spaces
     assert spaces is not None
     left = await spaces.search("crewai", unit(1, 0, 0), 10, None)
-    assert [h.id for h in left] == [keyed_id("r", "2")]
+    assert [h.id for h in left] == [rid("r", "2")]
     await engine.reset(user_id="alice")
     assert await spaces.search("crewai", unit(1, 0, 0), 10, None) == []
+
+
+async def test_a_space_emptied_by_an_erase_opens_again(opener: Opener) -> None:
+    async with opener() as engine:
+        await engine.records.put([_write(0, unit(1, 0, 0))])
+        await engine.reset(user_id="alice")
+    async with opener() as engine:  # an emptied embedded shard leaves no directory behind
+        assert await _space_search(engine, unit(1, 0, 0)) == []
+        await engine.records.put([_write(1, unit(0, 1, 0))])
+        assert await _space_search(engine, unit(1, 0, 0)) == [1]
 
 
 def test_the_space_write_is_journaled_with_its_vectors() -> None:
