@@ -21,7 +21,7 @@ from typing import Any
 from crewai.memory.types import MemoryRecord as CrewRecord
 
 from memory_core import MemoryRecord, Scope
-from memory_core.adapters import Cond, FilterNode, Or, and_, keyed_id, keyed_record, paths
+from memory_core.adapters import Cond, FilterNode, Or, and_, keyed_record, paths
 
 FRAMEWORK = "crewai"
 _KEY = "crewai"
@@ -36,16 +36,16 @@ def join_scope(path: Sequence[str]) -> str:
     return "/" + "/".join(path)
 
 
-def engine_id(scope: Scope, record_id: str) -> str:
-    return keyed_id(FRAMEWORK, scope.key(), record_id)
+def key_parts(scope: Scope, record_id: str) -> tuple[str, str, str]:
+    """The parts of a CrewAI record's key, for ``engine.records.keyed_id``: the bound scope
+    is one of them, so two scopes never share a record."""
+    return (FRAMEWORK, scope.key(), record_id)
 
 
-def engine_ids(scope: Scope, record_ids: Sequence[str]) -> list[str]:
-    """The engine ids a CrewAI id may have: derived from it (records CrewAI made), or the id
-    itself when it is an engine id (facts the engine extracted for ``EngineMemory``). The
-    scope filter beside it keeps either form inside the bound scope."""
-    ids = [engine_id(scope, i) for i in record_ids]
-    return ids + [i for i in record_ids if _is_uuid(i)]
+def own_ids(record_ids: Sequence[str]) -> list[str]:
+    """CrewAI ids that are engine ids themselves (facts the engine extracted for
+    ``EngineMemory``); the scope filter beside them keeps them inside the bound scope."""
+    return [i for i in record_ids if _is_uuid(i)]
 
 
 def _is_uuid(value: str) -> bool:
@@ -61,9 +61,10 @@ def to_epoch(moment: datetime) -> float:
     return aware.timestamp()
 
 
-def to_engine(record: CrewRecord, scope: Scope) -> MemoryRecord:
+def to_engine(record: CrewRecord, scope: Scope, record_id: str) -> MemoryRecord:
+    """``record`` as the engine record ``record_id`` (its keyed id in this home)."""
     return keyed_record(
-        engine_id(scope, record.id), record.content, dict(record.metadata), scope=scope,
+        record_id, record.content, dict(record.metadata), scope=scope,
         path=split_scope(record.scope), tags=tuple(record.categories), kind="fact",
         source={"framework": FRAMEWORK, _KEY: _extra(record)},
         created_at=to_epoch(record.created_at),
@@ -131,7 +132,7 @@ def where(
     categories: Sequence[str] | None = None,
     metadata_filter: Mapping[str, Any] | None = None,
     older_than: datetime | None = None,
-    record_ids: Sequence[str] | None = None,
+    engine_ids: Sequence[str] | None = None,
 ) -> FilterNode:
     """The kit filter for CrewAI's arguments: always inside the bound scope and the records
     this adapter wrote; a scope prefix is path-aware ("/a" never matches "/ab")."""
@@ -147,8 +148,8 @@ def where(
             nodes.append(Cond(f"metadata.{key}", "eq", value))
     if older_than is not None:
         nodes.append(Cond("created_at", "lt", to_epoch(older_than)))
-    if record_ids is not None:
-        nodes.append(Cond("id", "in", engine_ids(scope, record_ids)))
+    if engine_ids is not None:
+        nodes.append(Cond("id", "in", list(engine_ids)))
     node = and_(*nodes)
     assert node is not None  # the framework condition is always there
     return node

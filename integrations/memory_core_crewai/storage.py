@@ -27,7 +27,9 @@ from memory_core.errors import DimensionMismatchError
 from memory_core_crewai._convert import (
     adopt,
     join_scope,
+    key_parts,
     metadata_matches,
+    own_ids,
     split_scope,
     to_crewai,
     to_engine,
@@ -68,6 +70,12 @@ class MemoryCoreStorage:
         engine: AsyncMemory = self.handle.engine
         return engine
 
+    async def _ids(self, record_ids: Sequence[str]) -> list[str]:
+        """The engine ids CrewAI's ids may have in this home (on the engine's loop)."""
+        await self.engine.open()  # keyed ids follow the home's id scheme
+        keyed = self.engine.records.keyed_id
+        return [keyed(*key_parts(self.scope, i)) for i in record_ids] + own_ids(record_ids)
+
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run from CrewAI's sync code; from the engine's own loop the kit refuses with a
         WrongLoopError naming the async twin (``asave`` for ``save``, ...)."""
@@ -92,7 +100,8 @@ class MemoryCoreStorage:
 
     async def _put(self, records: Sequence[CrewRecord]) -> None:
         _check_batch(records)
-        writes = [self._write(r) for r in records]
+        ids = await self._ids([r.id for r in records])
+        writes = [self._write(r, i) for r, i in zip(records, ids, strict=False)]
         try:
             await self.engine.records.put(writes)
         except DimensionMismatchError as exc:
@@ -125,13 +134,13 @@ class MemoryCoreStorage:
         result: list[CrewRecord] | None = await self.handle.arun(infer())
         return result
 
-    def _write(self, record: CrewRecord) -> RecordWrite:
+    def _write(self, record: CrewRecord, record_id: str) -> RecordWrite:
         """The engine embeds the text for its own search; CrewAI's vector goes to this
         storage's vector space. A record without one (``update`` of a record read back,
         ``EngineMemory``) keeps the vector it already has there."""
         vector = list(record.embedding) if record.embedding else None
-        return RecordWrite(to_engine(record, self.scope), record.content, space=self.space,
-                           space_vector=vector)  # fmt: skip
+        stored = to_engine(record, self.scope, record_id)
+        return RecordWrite(stored, record.content, space=self.space, space_vector=vector)
 
     def touch_records(self, record_ids: list[str]) -> None:
         self._run(self.atouch_records(record_ids))
@@ -143,8 +152,8 @@ class MemoryCoreStorage:
         moment = datetime.utcnow()  # CrewAI's own clock: naive UTC
 
         async def touch() -> None:
-            found = await self.engine.records.scan(self._where(record_ids=record_ids),
-                                                   limit=len(record_ids))  # fmt: skip
+            flt = self._where(engine_ids=await self._ids(record_ids))
+            found = await self.engine.records.scan(flt, limit=len(record_ids))
             writes = [RecordWrite(with_last_accessed(r, moment), r.text) for r in found]
             if writes:
                 await self.engine.records.put(writes)
@@ -175,10 +184,15 @@ class MemoryCoreStorage:
     ) -> int:
         if record_ids is not None and not record_ids:
             return 0
-        flt = self._where(scope_prefix, categories, metadata_filter, older_than, record_ids)
-        if not metadata_filter:
-            return await self.handle.arun(self.engine.records.delete_where(flt))
-        return await self.handle.arun(self._delete_exact(flt, metadata_filter))
+
+        async def delete() -> int:
+            ids = None if record_ids is None else await self._ids(record_ids)
+            flt = self._where(scope_prefix, categories, metadata_filter, older_than, ids)
+            if not metadata_filter:
+                return await self.engine.records.delete_where(flt)
+            return await self._delete_exact(flt, metadata_filter)
+
+        return await self.handle.arun(delete())
 
     async def _delete_exact(self, flt: FilterNode, metadata_filter: dict[str, Any]) -> int:
         """Metadata equality is exact in CrewAI: the kit narrows, the ids are checked here."""
@@ -280,7 +294,11 @@ class MemoryCoreStorage:
         return [(to_crewai(h.record), float(h.score)) for h in hits]
 
     def get_record(self, record_id: str) -> CrewRecord | None:
-        found = self._run(self._scan(self._where(record_ids=[record_id]), limit=1))
+        return self._run(self._get(record_id))
+
+    async def _get(self, record_id: str) -> CrewRecord | None:
+        flt = self._where(engine_ids=await self._ids([record_id]))
+        found = await self._scan(flt, limit=1)
         return to_crewai(found[0]) if found else None
 
     def list_records(
