@@ -120,11 +120,9 @@ class MemoryCoreStorage:
             await engine.open()
             if engine.llm is None:
                 return None
-            scope = self.scope
             added = await engine.add(
-                text, infer=True, metadata=dict(like.metadata), user_id=scope.user_id,
-                agent_id=scope.agent_id, run_id=scope.run_id,
-            )  # fmt: skip
+                text, infer=True, metadata=dict(like.metadata), scope=self.scope
+            )
             ids = [e["id"] for e in added["results"] if e["event"] in ("ADD", "UPDATE")]
             facts = [adopt(r, like) for r in await engine.records.get(ids)]
             if facts:

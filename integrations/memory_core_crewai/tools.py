@@ -75,11 +75,7 @@ class SearchMemoryTool(_EngineTool):
     async def _search(self, query: str, limit: int) -> str:
         if not query or not query.strip():
             raise InvalidInputError("memory_search needs a non-empty query.")
-        scope = self._scope
-        found = await self._handle.engine.search(
-            query, limit=limit, user_id=scope.user_id, agent_id=scope.agent_id,
-            run_id=scope.run_id,
-        )  # fmt: skip
+        found = await self._handle.engine.search(query, limit=limit, scope=self._scope)
         return render_memories(found["results"]) or "No relevant memories found."
 
 
@@ -108,10 +104,8 @@ class SaveMemoryTool(_EngineTool):
     async def _save(self, content: str) -> str:
         if not content or not content.strip():
             raise InvalidInputError("memory_save needs some text to save.")
-        scope = self._scope
         added = await self._handle.engine.add(
-            content, infer=self.infer, metadata={"saved_by": "crewai_tool"},
-            user_id=scope.user_id, agent_id=scope.agent_id, run_id=scope.run_id,
-        )  # fmt: skip
+            content, infer=self.infer, metadata={"saved_by": "crewai_tool"}, scope=self._scope
+        )
         events = [e["event"] for e in added["results"]]
         return f"Saved to memory ({', '.join(events) or 'nothing new'})."
