@@ -50,9 +50,10 @@ from memory_core.ids import text_hash
 from memory_core.integrity import check_parts, id_scheme
 from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
+from memory_core.pipeline import portable
 from memory_core.pipeline.entities import EntityIndex, GraphSide
 from memory_core.pipeline.graph import GraphPlanner
-from memory_core.pipeline.importing import parse_record, write_batch
+from memory_core.pipeline.importing import Imported, parse_record, write_batch
 from memory_core.pipeline.infer import MemoryManager
 from memory_core.pipeline.normalize import Message, normalize_messages
 from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, GraphForgetOp, Op, UpsertOp
@@ -208,20 +209,28 @@ class AsyncMemory:
             return
         self._closed = True
         if self._opened:
-            # Close what this engine built; a store or embedder passed in is the caller's.
-            if self._given_store is None:
-                await self.store.close()
-            if self.writer.spaces is not None:
-                await self.writer.spaces.close()
-            if self.graph is not None:
-                await self.graph.index.store.close()
-                await self.graph.store.close()
-            await self.history_store.close()
-            if self._given_embedder is None:
-                await self.embedder.close()
-            if self._given_llm is None and self.llm is not None:
-                await self.llm.close()
-            self._home.release()
+            # A write in flight finishes first (a store closed under it would leave a journal
+            # entry that a later open applies, though the call raised); later calls see
+            # ClosedError before they journal anything.
+            async with self.writer.lock:
+                self.writer.closed = True  # a write queued behind close() journals nothing
+                await self._close_stores()
+
+    async def _close_stores(self) -> None:
+        # Close what this engine built; a store or embedder passed in is the caller's.
+        if self._given_store is None:
+            await self.store.close()
+        if self.writer.spaces is not None:
+            await self.writer.spaces.close()
+        if self.graph is not None:
+            await self.graph.index.store.close()
+            await self.graph.store.close()
+        await self.history_store.close()
+        if self._given_embedder is None:
+            await self.embedder.close()
+        if self._given_llm is None and self.llm is not None:
+            await self.llm.close()
+        self._home.release()
 
     async def __aenter__(self) -> AsyncMemory:
         await self.open()
@@ -641,7 +650,7 @@ class AsyncMemory:
         how many were written; records already stored exactly as given are skipped."""
         await self._ready()
         count = 0
-        batch: list[tuple[MemoryRecord, Sequence[float] | None]] = []
+        batch: list[Imported] = []
         for raw in records:
             batch.append(parse_record(raw, self.config.max_text_length))
             if len(batch) >= _PAGE:
@@ -669,6 +678,24 @@ class AsyncMemory:
                 yield MemoryRecord.from_payload(hit.id, hit.payload)
             if cursor is None:
                 return
+
+    async def export_dump(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+        include_expired: bool = True,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every record of a scope (of the whole home when none is given) as an export line:
+        its fields plus its ``history`` rows and graph ``relations``, which
+        :meth:`import_records` writes back as they were — the lossless round trip."""
+        await self._ready()
+        scope = call_scope(scope, user_id, agent_id, run_id)
+        edges = await portable.relations_by_memory(self.graph, scope.ids())
+        async for record in self.export_records(scope=scope, include_expired=include_expired):
+            yield await portable.dump(record, self.history_store, edges.get(record.id, []))
 
     async def stats(self) -> dict[str, Any]:
         """Counts and where things live."""

@@ -144,7 +144,13 @@ class Records:
         engine must be open (``await engine.open()``; a ``Memory`` always is)."""
         for part in parts:
             check_text(part, "a key part")
-        return scheme_keyed_id(self._engine.id_scheme, parts)
+        scheme = getattr(self._engine, "id_scheme", None)
+        if scheme is None:
+            raise InvalidInputError(
+                "keyed_id() needs the engine open (its ids are keyed by the home's secret): "
+                "await engine.open() first."
+            )
+        return scheme_keyed_id(scheme, parts)
 
     async def put(self, writes: Sequence[RecordWrite], delete: Sequence[str] = ()) -> None:
         """Write whole records and erase ``delete`` ids, in one journal entry."""

@@ -193,6 +193,20 @@ class Memory:
     def export_records(self, **kwargs: Any) -> list[MemoryRecord]:
         return self._loop.run(_collect(self.engine.export_records(**kwargs)))
 
+    def export_dump(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        include_expired: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Every record of a scope with its history and relations (the lossless export)."""
+        lines = self.engine.export_dump(
+            user_id=user_id, agent_id=agent_id, run_id=run_id, include_expired=include_expired
+        )
+        return self._loop.run(_collect_dicts(lines))
+
     def stats(self) -> dict[str, Any]:
         return self._loop.run(self.engine.stats())
 
@@ -224,6 +238,10 @@ class Memory:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+async def _collect_dicts(lines: AsyncIterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line async for line in lines]
 
 
 async def _collect(records: AsyncIterator[MemoryRecord]) -> list[MemoryRecord]:

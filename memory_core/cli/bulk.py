@@ -142,10 +142,9 @@ async def _export(
     count = 0
     with progress(not st.json and not to_stdout) as bar:
         task = bar.add_task("exporting", total=total)
-        async for record in engine.export_records(
-            scope=Scope(**scope), include_expired=not current_only
-        ):
-            count += write_jsonl([record.model_dump()], handle)
+        lines = engine.export_dump(scope=Scope(**scope), include_expired=not current_only)
+        async for line in lines:  # each record with its history and relations: lossless
+            count += write_jsonl([line], handle)
             bar.advance(task)
     return count
 

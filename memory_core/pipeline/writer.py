@@ -26,7 +26,13 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from memory_core.embeddings.base import Embedder
-from memory_core.errors import ConfigError, GraphUnavailableError, InvalidInputError, StoreError
+from memory_core.errors import (
+    ClosedError,
+    ConfigError,
+    GraphUnavailableError,
+    InvalidInputError,
+    StoreError,
+)
 from memory_core.filters import Cond
 from memory_core.pipeline.entities import GraphSide
 from memory_core.pipeline.ops import (
@@ -80,6 +86,8 @@ class Writer:
         self.graph_backlog = 0
         self._graph_error = ""  # the last reason the graph was skipped
         self._replaying = False
+        #: Set when the engine closes: a later commit raises before journaling anything.
+        self.closed = False
 
     async def embed(self, ops: Sequence[Op]) -> dict[str, list[float]]:
         """Dense vectors for the upserts, keyed by record id (done before taking the lock)."""
@@ -98,6 +106,8 @@ class Writer:
     ) -> str | None:
         """Journal then apply ``ops``; returns why the graph was skipped, if it was. The
         caller holds :attr:`lock`."""
+        if self.closed:
+            raise ClosedError()
         if not ops and not rows and not purges:
             return None
         check_ops(ops, rows)  # nothing enters the journal that could not be applied

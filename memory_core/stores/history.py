@@ -86,6 +86,8 @@ class HistoryRow:
     actor_id: str | None = None
     role: str | None = None
     scope: tuple[str | None, str | None, str | None] = (None, None, None)
+    #: When it happened; ``None``: now (an import passes the exported date).
+    created_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,10 @@ class HistoryStore:
     async def counts(self) -> dict[str, int]:
         return await self._sql.run(self._counts_sync)
 
+    async def export_rows(self, memory_id: str) -> list[dict[str, Any]]:
+        """A memory's rows as an export keeps them (``created_at`` in epoch seconds)."""
+        return await self._sql.run(self._export_rows_sync, memory_id)
+
     async def live_memories(self) -> int:
         """How many memories history knows as not erased (they must be in the vector store)."""
         return await self._sql.run(self._live_sync)
@@ -203,8 +209,9 @@ class HistoryStore:
                 " actor_id, role, user_id, agent_id, run_id, journal_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (uuid.uuid4().hex, r.memory_id, r.event, r.old_memory, r.new_memory, stamp,
-                     r.actor_id, r.role, *r.scope, entry_id)
+                    (uuid.uuid4().hex, r.memory_id, r.event, r.old_memory, r.new_memory,
+                     stamp if r.created_at is None else r.created_at, r.actor_id, r.role,
+                     *r.scope, entry_id)
                     for r in rows
                 ],
             )  # fmt: skip
@@ -310,6 +317,15 @@ class HistoryStore:
             "journal_pending": int(pending),
             "journal_quarantined": int(quarantined),
         }
+
+    def _export_rows_sync(self, memory_id: str) -> list[dict[str, Any]]:
+        rows = self._sql.db.execute(
+            "SELECT event, old_memory, new_memory, created_at, actor_id, role FROM history"
+            " WHERE memory_id = ? ORDER BY created_at, rowid",
+            (memory_id,),
+        ).fetchall()
+        keys = ("event", "old_memory", "new_memory", "created_at", "actor_id", "role")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def _live_sync(self) -> int:
         query = "SELECT COUNT(DISTINCT memory_id) FROM history WHERE is_deleted = 0"
