@@ -168,3 +168,18 @@ def test_engine_llm_extracts_on_remember(fast_tmp: Path, embedder: LocalEmbedder
             )
         finally:
             memory.close()
+
+
+def test_accepts_crewai_memory_keywords(engine: Memory) -> None:
+    storage = MemoryCoreStorage(engine, user_id="kw")
+    memory = EngineMemory(
+        storage=storage, llm=ScriptedLLM(), embedder=EngineEmbedder(engine), root_scope="/r",
+        recency_weight=0.1, semantic_weight=0.7, importance_weight=0.2,
+        consolidation_threshold=0.9, default_importance=0.3, read_only=False,
+    )  # fmt: skip
+    try:
+        assert memory._storage is storage and memory.root_scope == "/r"
+        record = memory.remember("Keywords pass through")
+        assert record is not None and (record.scope, record.importance) == ("/r", 0.3)
+    finally:
+        memory.close()

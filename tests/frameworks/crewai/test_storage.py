@@ -18,6 +18,7 @@ from memory_core_crewai import EngineEmbedder, MemoryCoreStorage
 
 from memory_core import Memory, MemoryConfig
 from memory_core.embeddings import LocalEmbedder
+from memory_core.errors import MemoryCoreError
 
 EMB = FakeEmbedder(64)
 
@@ -221,3 +222,18 @@ def test_storage_factory(engine: Memory) -> None:
         "made by the factory"
     )
     memory.close()
+
+
+def test_default_engine_and_scope(fast_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MemoryCoreStorage(): its own engine under $MEMORY_CORE_HOME, records of user 'crewai'."""
+    monkeypatch.setenv("MEMORY_CORE_HOME", str(fast_tmp / "default-home"))
+    storage = MemoryCoreStorage()
+    try:
+        storage.save([rec("from the default storage", "/d")])
+        assert storage.handle.owned and storage.count() == 1
+        found = storage.handle.run(storage.engine.search("default storage", user_id="crewai"))
+        assert found["results"][0]["memory"] == "from the default storage"
+    finally:
+        storage.close()
+    with pytest.raises(MemoryCoreError):  # closed with the storage that built it
+        storage.count()
