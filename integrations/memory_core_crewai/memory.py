@@ -16,9 +16,18 @@ through the same records. Nothing here needs CrewAI's LLM or an OpenAI key.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
+from crewai.events.event_bus import crewai_event_bus
+from crewai.events.types.memory_events import (
+    MemoryQueryCompletedEvent,
+    MemoryQueryFailedEvent,
+    MemoryQueryStartedEvent,
+)
 from crewai.memory.types import MemoryMatch
 from crewai.memory.types import MemoryRecord as CrewRecord
 from crewai.memory.unified_memory import Memory
@@ -202,10 +211,12 @@ class EngineMemory(Memory):
         """The engine's hybrid search within the scope path; ``depth`` makes no difference
         (there is no LLM-driven recall flow). Private records follow CrewAI's rule."""
         self.drain_writes()
-        hits = self.engine_storage.search_text(
-            query, self._effective(scope), categories, limit=limit * 2
-        )
-        return self._matches(hits, limit, source, include_private)
+        with self._reported(query, limit) as found:
+            hits = self.engine_storage.search_text(
+                query, self._effective(scope), categories, limit=limit * 2
+            )
+            found += self._matches(hits, limit, source, include_private)
+        return found
 
     async def arecall(
         self,
@@ -218,10 +229,33 @@ class EngineMemory(Memory):
         include_private: bool = False,
     ) -> list[MemoryMatch]:
         await asyncio.to_thread(self.drain_writes)
-        hits = await self.engine_storage.asearch_text(
-            query, self._effective(scope), categories, limit=limit * 2
+        with self._reported(query, limit) as found:
+            hits = await self.engine_storage.asearch_text(
+                query, self._effective(scope), categories, limit=limit * 2
+            )
+            found += self._matches(hits, limit, source, include_private)
+        return found
+
+    @contextmanager
+    def _reported(self, query: str, limit: int) -> Iterator[list[MemoryMatch]]:
+        """CrewAI's query events around a recall, as its own Memory emits them."""
+        kind = "unified_memory"
+        crewai_event_bus.emit(
+            self, MemoryQueryStartedEvent(query=query, limit=limit, source_type=kind)
         )
-        return self._matches(hits, limit, source, include_private)
+        start = time.perf_counter()
+        found: list[MemoryMatch] = []
+        try:
+            yield found
+        except Exception as exc:
+            failed = MemoryQueryFailedEvent(query=query, limit=limit, error=str(exc),
+                                            source_type=kind)  # fmt: skip
+            crewai_event_bus.emit(self, failed)
+            raise
+        elapsed = (time.perf_counter() - start) * 1000
+        done = MemoryQueryCompletedEvent(query=query, results=found, limit=limit,
+                                         query_time_ms=elapsed, source_type=kind)  # fmt: skip
+        crewai_event_bus.emit(self, done)
 
     def _matches(
         self,

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crewai.events.event_bus import crewai_event_bus
+from crewai.events.types.memory_events import MemoryQueryCompletedEvent
 from crewai.memory import Memory as CrewMemory
 from memory_core_crewai import EngineEmbedder, EngineMemory, MemoryCoreStorage
 from memory_core_crewai.llm import CrewAIChatModel
@@ -183,3 +185,13 @@ def test_accepts_crewai_memory_keywords(engine: Memory) -> None:
         assert record is not None and (record.scope, record.importance) == ("/r", 0.3)
     finally:
         memory.close()
+
+
+def test_recall_reports_crewai_query_events(ours: EngineMemory) -> None:
+    ours.remember("Events are reported", scope="/e", categories=["e"], importance=0.5)
+    seen: list[Any] = []
+    with crewai_event_bus.scoped_handlers():
+        crewai_event_bus.register_handler(MemoryQueryCompletedEvent, lambda _, e: seen.append(e))
+        hits = ours.recall("events", scope="/e")
+        crewai_event_bus.flush()
+    assert [e.results for e in seen] == [hits] and hits
