@@ -1,0 +1,96 @@
+"""Cookbook: two CrewAI agents sharing one long-term memory — offline.
+
+    uv run --locked python cookbooks/crewai_shared_memory.py
+
+What it shows:
+
+* ``EngineMemory`` as the crew's ``memory=``: CrewAI stores each task's outcome and recalls
+  for the next task as usual, but the engine does the work (verbatim here: no LLM is
+  configured for the engine, so nothing leaves the machine).
+* ``SaveMemoryTool`` / ``SearchMemoryTool``: agents save and search explicitly, in the scope
+  fixed when the tools were made (``user_id="acme"``); the model cannot pick another one.
+* The designer's task gets no context from the researcher's task (``context=[]``): what it
+  knows comes from memory. Afterwards ``Memory.search(user_id="acme")`` — the engine's own
+  API, and every other adapter — sees the same memories.
+
+The LLM is scripted (no API key, no network): each agent's replies are fixed, and the
+designer answers from what its prompt and its tool returned. Swap in any CrewAI LLM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+for flag in ("CREWAI_DISABLE_TELEMETRY", "CREWAI_DISABLE_TRACKING", "OTEL_SDK_DISABLED"):
+    os.environ.setdefault(flag, "true")  # before CrewAI is imported
+os.environ.setdefault("CREWAI_TRACING_ENABLED", "false")
+
+from crewai import Agent, Crew, Task  # noqa: E402
+from memory_core_crewai import EngineMemory, SaveMemoryTool, SearchMemoryTool  # noqa: E402
+from memory_core_crewai.testing import ScriptedLLM  # noqa: E402
+
+from memory_core import Memory, MemoryConfig  # noqa: E402
+
+FACTS = ["Acme's brand colour is teal", "Acme's logo must work in black and white"]
+
+
+def act(tool: str, **args: str) -> str:
+    return f"Thought: use {tool}.\nAction: {tool}\nAction Input: {json.dumps(args)}"
+
+
+def designer_answer(prompt: str) -> str:
+    colour = "teal" if "teal" in prompt else "unknown"
+    mono = " with a black-and-white variant" if "black and white" in prompt else ""
+    return f"Thought: I have what I need.\nFinal Answer: A {colour} logo{mono}."
+
+
+def main(home: Path | None = None) -> dict[str, object]:
+    home = home or Path(tempfile.mkdtemp()) / "home"
+    llm = ScriptedLLM(replies={
+        "Researcher": [act("memory_save", content=FACTS[0]), act("memory_save", content=FACTS[1]),
+                       "Thought: both saved.\nFinal Answer: Acme wants teal, and mono-safe."],
+        "Designer": [act("memory_search", query="Acme logo rules"), designer_answer],
+    })  # fmt: skip
+    with Memory(MemoryConfig(home=home)) as engine:
+        tools = {"memory": engine, "user_id": "acme"}
+        researcher = Agent(
+            role="Researcher",
+            goal="Learn the client's brand rules",
+            backstory="Reads briefs.",
+            llm=llm,
+            tools=[SaveMemoryTool(**tools)],
+        )
+        designer = Agent(
+            role="Designer",
+            goal="Design within the brand rules",
+            backstory="Draws logos.",
+            llm=llm,
+            tools=[SearchMemoryTool(**tools)],
+        )
+        tasks = [
+            Task(description="Read Acme's brief and save its brand rules.",
+                 expected_output="The rules", agent=researcher),
+            Task(description="Propose a logo for Acme.", expected_output="A proposal",
+                 agent=designer, context=[]),
+        ]  # fmt: skip
+        crew_memory = EngineMemory(memory=engine, user_id="acme")
+        try:
+            result = Crew(agents=[researcher, designer], tasks=tasks, memory=crew_memory).kickoff()
+        finally:
+            crew_memory.close()
+        found = engine.search("brand colour", user_id="acme", limit=5)["results"]
+        return {
+            "proposal": result.tasks_output[1].raw,
+            "engine_sees": [item["memory"] for item in found],
+        }
+
+
+if __name__ == "__main__":
+    outcome = main()
+    print("Designer:", outcome["proposal"])
+    print("Memory.search(user_id='acme') finds:")
+    for memory in outcome["engine_sees"]:  # type: ignore[attr-defined]
+        print(" -", memory)
