@@ -52,7 +52,8 @@ def test_crew_shares_memory_through_engine_memory(engine: Memory) -> None:
     assert result.tasks_output[1].raw == "teal"
     designer_prompt = next(p for role, p in llm.prompts if role == "Designer")
     assert FACT in designer_prompt  # recalled from the engine before the task ran
-    assert FACT in engine.search("brand colour", user_id="acme")["results"][0]["memory"]
+    found = engine.search("brand colour", user_id="acme")["results"]
+    assert any(FACT in hit["memory"] for hit in found)  # the engine's own search finds it
 
 
 def test_crew_shares_memory_through_tools_and_records_procedures(engine: Memory) -> None:
