@@ -5,7 +5,7 @@
     >>> async def demo():
     ...     store = HistoryStore(Path(tempfile.mkdtemp()) / "history.sqlite3")
     ...     await store.open()
-    ...     entry = await store.begin([], [HistoryRow("m1", "ADD", None, "likes tea")])
+    ...     entry = await store.begin("[]", [HistoryRow("m1", "ADD", None, "likes tea")])
     ...     await store.finish(entry)
     ...     rows = await store.history("m1")
     ...     await store.close()
