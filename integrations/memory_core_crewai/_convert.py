@@ -39,7 +39,7 @@ def join_scope(path: Sequence[str]) -> str:
 def key_parts(scope: Scope, record_id: str) -> tuple[str, str, str]:
     """The parts of a CrewAI record's key, for ``engine.records.keyed_id``: the bound scope
     is one of them, so two scopes never share a record."""
-    return (FRAMEWORK, scope.key(), record_id)
+    return (FRAMEWORK, scope.json_key(), record_id)
 
 
 def own_ids(record_ids: Sequence[str]) -> list[str]:

@@ -366,7 +366,7 @@ class MemoryCoreStorage:
 
 def _space_name(scope: Scope) -> str:
     """One vector space per bound scope: a reset of one scope's space leaves others alone."""
-    return "crewai_" + hashlib.sha256(scope.key().encode()).hexdigest()[:16]
+    return "crewai_" + hashlib.sha256(scope.json_key().encode()).hexdigest()[:16]
 
 
 def _check_batch(records: Sequence[CrewRecord]) -> None:

@@ -21,7 +21,6 @@ them. ``clear()`` erases the session's messages and nothing else.
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -109,7 +108,7 @@ class MemoryChatMessageHistory(BaseChatMessageHistory):
         record = keyed_record(
             # Keyed by the home's id scheme; the scope as JSON, so no id can forge another's.
             self.handle.engine.records.keyed_id(
-                "langchain-history", json.dumps(self.scope.ids(), sort_keys=True), position
+                "langchain-history", self.scope.json_key(), position
             ),
             text,
             {"message": message_to_dict(message), "position": position},

@@ -156,7 +156,7 @@ class MemoryMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         if self.procedural and agent:
             options["procedure_agent_id"] = agent
         # Without a checkpointer there is no thread id: the scope names the conversation.
-        return thread or f"scope:{scope.key()}", scope, messages, options
+        return thread or f"scope:{scope.json_key()}", scope, messages, options
 
     # --- lifecycle -----------------------------------------------------------------------
 

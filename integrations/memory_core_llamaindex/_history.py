@@ -78,7 +78,9 @@ class ChatHistory:
         return RecordWrite(record, text, embed=False)
 
     def _id(self, seq: int) -> str:
-        return self.handle.engine.records.keyed_id("llamaindex", "chat", self.scope.key(), str(seq))
+        return self.handle.engine.records.keyed_id(
+            "llamaindex", "chat", self.scope.json_key(), str(seq)
+        )
 
 
 def recall_filter(session_id: str | None, *, hide_session_messages: bool) -> dict[str, Any]:
