@@ -23,7 +23,8 @@ calls and back, and hold no memory logic of their own.
 * :func:`render_memories` — memories as prompt context, with a token budget.
 * :class:`FormationQueue` — memory formation off the hot path, recorded in the engine.
 * keyed records (``engine.records``): :class:`RecordWrite`, :func:`keyed_record`,
-  :func:`keyed_id`, :class:`ScoredRecord`, and :mod:`~memory_core.adapters.paths` for paths
+  :class:`ScoredRecord` (record ids: ``engine.records.keyed_id(...)``, keyed by the home's
+  secret), and :mod:`~memory_core.adapters.paths` for paths
   under a scope (LangGraph namespaces, CrewAI scopes) and their facets.
 * the provider protocols an adapter implements to lend the engine its framework's models:
   :class:`LLM` (with :class:`LLMReply`, :class:`Usage` and the engine's own reply validation:
@@ -48,7 +49,7 @@ from memory_core.llms.structured import (
     schema_instructions,
 )
 from memory_core.pipeline.messages import ROLES, ChatMessage, ToolCall, message_id, to_messages
-from memory_core.records import RecordWrite, keyed_id, keyed_record
+from memory_core.records import RecordWrite, keyed_record
 from memory_core.scoping import scope_filter
 from memory_core.types import Scope, ScoredRecord
 
@@ -75,7 +76,6 @@ __all__ = [
     "and_",
     "check_texts",
     "describe_validation_error",
-    "keyed_id",
     "keyed_record",
     "message_id",
     "parse_filter",
