@@ -66,3 +66,10 @@ def test_bare_install_runs_the_readme_quick_start_offline(dist: Path, tmp_path: 
                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     assert "allergic to peanuts" in ran.stdout.splitlines()[0]
+
+
+def test_readme_links_work_on_the_package_page() -> None:
+    # PyPI renders the README without the repository: a relative link would lead nowhere.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)]+)\)", readme)
+    assert all(re.match(r"https?://|#", target) for target in targets), targets
