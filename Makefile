@@ -8,7 +8,7 @@ UV_SPEC := uv>=0.13,<1
 UV := $(PYTHON) -m uv
 export UV_PYTHON ?= $(PYTHON)
 
-.PHONY: uv bootstrap demo test lint typecheck unit bench bench-scale bench-llm clean
+.PHONY: uv bootstrap demo test lint typecheck unit cookbooks bench bench-scale bench-llm clean
 
 uv:
 	@$(PYTHON) -c 'import importlib.metadata as m, sys; v = tuple(int(x) for x in m.version("uv").split(".")[:2]); sys.exit(v < (0, 13))' 2>/dev/null \
@@ -25,8 +25,8 @@ demo: uv
 	@$(UV) run --locked --no-sync memory-core demo
 
 lint: bootstrap
-	$(UV) run --locked ruff check memory_core integrations tests benchmarks
-	$(UV) run --locked ruff format --check memory_core integrations tests benchmarks
+	$(UV) run --locked ruff check memory_core integrations tests benchmarks cookbooks
+	$(UV) run --locked ruff format --check memory_core integrations tests benchmarks cookbooks
 
 typecheck: bootstrap
 	$(UV) run --locked mypy
@@ -34,7 +34,13 @@ typecheck: bootstrap
 unit: bootstrap
 	$(UV) run --locked pytest -q
 
-test: lint typecheck unit
+# Every cookbook, as a user runs it (offline unless OPENAI_API_KEY is set); each cleans up.
+cookbooks: bootstrap
+	@set -e; for book in cookbooks/[!_]*.py; do \
+		echo "== $$book"; (cd cookbooks && $(UV) run --locked --no-sync python "$${book#cookbooks/}"); \
+	done
+
+test: lint typecheck unit cookbooks
 
 bench: bootstrap
 	$(UV) run --locked python -m benchmarks.run
