@@ -10,7 +10,8 @@ run then rewrites ``results/REPORT.md`` and the plots from all the results prese
 ``latency`` (search latency, add throughput, RSS, cold start; memory-core and Mem0),
 ``locomo`` (LOCOMO retrieval recall, memory-core's variants beside Mem0), ``graph`` (graph
 write and graph-boosted search at 10k relations, SQLite and FalkorDB over Bolt),
-``langgraph_store`` (LangGraph ``store.search``, MemoryStore beside InMemoryStore), ``locomo_llm``
+``langgraph_store`` (LangGraph ``store.search``, MemoryStore beside InMemoryStore),
+``reliability`` (open/close RSS, journal size, erasure compaction), ``locomo_llm``
 (inferred LOCOMO ingestion; skipped without an LLM endpoint), and ``scale`` (1M, only when
 asked for). Benchmarks are never run by the tests.
 """
@@ -35,6 +36,7 @@ from benchmarks import (
     locomo,
     locomo_llm,
     locomo_report,
+    reliability,
     report,
     scale,
 )
@@ -58,6 +60,12 @@ SUITES: dict[str, tuple[Callable[..., None], Callable[..., Any], Callable[..., s
         "issue5_langgraph_store",
     ),
     "scale": (scale.add_arguments, scale.run, scale.render, "issue6_scale"),
+    "reliability": (
+        reliability.add_arguments,
+        reliability.run,
+        reliability.render,
+        "issue11_reliability",
+    ),
 }
 #: suites that run only when asked for (``--scale``, or by name): too long for ``make bench``
 ON_REQUEST = {"scale"}

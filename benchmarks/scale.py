@@ -125,9 +125,10 @@ def optimize_and_sweep(memory: Any, job: dict[str, Any], home: Path) -> dict[str
     """Build HNSW (timed), then per ``hnsw_ef``: dense-only ANN latency and recall@10
     against exact search under the same user filter, and the whole search's latency."""
     from benchmarks.mc_driver import disk_mb, measure, read_jsonl
+    from memory_core.adapters import EngineHandle
 
     store = memory.engine.store
-    run = memory._loop.run  # the store's coroutines must run on the sync facade's loop
+    run = EngineHandle.of(memory).run  # the store's coroutines run on the engine's home loop
     disk_before = disk_mb(home)
     start = time.perf_counter()
     run(store.optimize())

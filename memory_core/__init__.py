@@ -19,6 +19,7 @@ from memory_core.types import (
     ListResult,
     MemoryItem,
     MemoryRecord,
+    Provenance,
     Scope,
     SearchResult,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "MemoryConfig",
     "MemoryItem",
     "MemoryRecord",
+    "Provenance",
     "Scope",
     "SearchConfig",
     "SearchResult",

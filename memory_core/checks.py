@@ -12,29 +12,33 @@ says what to pass instead; they run before anything is written.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
 
 from memory_core.errors import InvalidInputError
-from memory_core.timeutil import to_epoch
+from memory_core.validation import check_finite, check_json, check_text, check_time, check_vector
 
 TimeArg: TypeAlias = str | datetime | float | None
 
 
 def check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A copy of the caller's metadata, which must be a JSON-serialisable dict."""
-    if metadata is None:
-        return {}
-    if not isinstance(metadata, Mapping) or not all(isinstance(k, str) for k in metadata):
-        raise InvalidInputError("metadata must be a dict with string keys.")
-    try:
-        json.dumps(metadata)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"metadata must be JSON-serialisable: {exc}") from exc
-    return dict(metadata)
+    """A copy of the caller's metadata, which must be strict JSON (see
+    :func:`memory_core.validation.check_json`: no NaN, bounded depth and size, valid Unicode)."""
+    return check_json(metadata, "metadata")
+
+
+def check_search_args(
+    query: str, threshold: Any, query_vector: Sequence[float] | None, dims: int
+) -> None:
+    """A search's query (valid Unicode), ``threshold`` (a finite number) and ``query_vector``
+    (finite, of the embedder's dimension): a NaN would silently match nothing."""
+    check_text(query, "query")
+    if threshold is not None:
+        check_finite(threshold, "threshold", fix="Pass a float such as threshold=0.5.")
+    if query_vector is not None:
+        check_vector(query_vector, "query_vector", dims)
 
 
 def check_page(limit: int, offset: int) -> None:
@@ -46,12 +50,7 @@ def check_page(limit: int, offset: int) -> None:
 
 def epoch_or_none(value: TimeArg, name: str) -> float | None:
     """Epoch seconds for a datetime, number or ISO-8601 string; ``None`` stays ``None``."""
-    if value is None:
-        return None
-    try:
-        return to_epoch(value)
-    except ValueError as exc:
-        raise InvalidInputError(f"{name} must be a datetime or ISO-8601 string: {exc}") from exc
+    return check_time(value, name)
 
 
 def is_uuid(value: str) -> bool:

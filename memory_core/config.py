@@ -19,10 +19,12 @@ Arguments given in code win over env vars.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from memory_core import mem0_keys
 
 
 def _default_home() -> Path:
@@ -34,11 +36,16 @@ class _Section(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    #: The section's name in a Mem0 config, whose own keys are mapped (see mem0_keys).
+    _mem0_section: ClassVar[str] = ""
+
     @model_validator(mode="before")
     @classmethod
     def _flatten_mem0_shape(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("config"), dict):
             data = {**{k: v for k, v in data.items() if k != "config"}, **data["config"]}
+        if isinstance(data, dict) and cls._mem0_section:
+            data = mem0_keys.translate(cls._mem0_section, data)
         return data
 
 
@@ -46,6 +53,7 @@ class VectorStoreConfig(_Section):
     """Where vectors live. ``qdrant_edge`` is embedded under ``home``; ``qdrant`` is a server
     (``url`` + ``api_key``) or qdrant-client's local mode (``location=":memory:"`` or ``path``)."""
 
+    _mem0_section: ClassVar[str] = "vector_store"
     provider: Literal["qdrant_edge", "qdrant"] = "qdrant_edge"
     collection: str = Field(default="memories", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
     path: Path | None = None
@@ -91,6 +99,7 @@ class EmbedderConfig(_Section):
     """``local``: all-MiniLM-L6-v2 int8 ONNX through fastembed, offline. ``openai``: any
     OpenAI-compatible ``/v1/embeddings`` endpoint."""
 
+    _mem0_section: ClassVar[str] = "embedder"
     provider: Literal["local", "openai"] = "local"
     model: str | None = None
     model_dir: Path | None = None
@@ -106,6 +115,7 @@ class LLMConfig(_Section):
     """The memory manager's model: any OpenAI-compatible chat endpoint (OpenAI, Azure OpenAI,
     Ollama, vLLM, llama.cpp's server). Unset means no LLM: messages are stored verbatim."""
 
+    _mem0_section: ClassVar[str] = "llm"
     provider: Literal["openai", "azure_openai"] = "openai"
     model: str = "gpt-4.1-mini"
     base_url: str | None = None

@@ -75,6 +75,17 @@ class UnknownFilterOperatorError(InvalidFilterError):
         )
 
 
+class ReservedSourceKeyError(InvalidInputError):
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        super().__init__(
+            f"source key(s) {', '.join(map(repr, keys))} are reserved for the framework adapters "
+            "(they decide where a record shows up in a framework). Put your own tags in "
+            "metadata= or under other source keys; an adapter passes its stamp as "
+            "memory_core.types.Provenance({...})."
+        )
+
+
 # --- lookups ---------------------------------------------------------------------------
 
 
@@ -95,9 +106,16 @@ class ConfigError(MemoryCoreError, ValueError):
 
 
 class DimensionMismatchError(ConfigError):
-    def __init__(self, collection: str, existing: int, configured: int) -> None:
+    """A vector's size differs from what its collection (or vector space) holds;
+    ``existing`` is the stored size, ``configured`` the size given."""
+
+    def __init__(
+        self, collection: str, existing: int, configured: int, *, message: str | None = None
+    ) -> None:
+        self.collection, self.existing, self.configured = collection, existing, configured
         super().__init__(
-            f"Collection {collection!r} holds {existing}-dimensional vectors but the embedder "
+            message
+            or f"Collection {collection!r} holds {existing}-dimensional vectors but the embedder "
             f"makes {configured}-dimensional ones. Use the embedder the collection was built "
             "with, point vector_store.collection at a new name, or re-import into a new home."
         )
@@ -161,6 +179,22 @@ class LLMError(MemoryCoreError):
     def __init__(self, message: str, *, usage: dict[str, int] | None = None) -> None:
         super().__init__(message)
         self.usage = usage
+
+
+class WrongLoopError(MemoryCoreError, RuntimeError):
+    """A sync call was made from the engine's own event loop, where waiting for the engine
+    would deadlock it (as LangGraph's stores refuse the same)."""
+
+    def __init__(self, async_name: str | None = None, *, reason: str | None = None) -> None:
+        if reason is not None:
+            super().__init__(reason)
+            return
+        instead = f"`await ...{async_name}(...)`" if async_name else "the async twin (`a...`)"
+        super().__init__(
+            "A synchronous memory-core call was made from inside the engine's own event loop; "
+            f"it would wait for that loop forever. Use {instead} there, or call the sync "
+            "method from another thread."
+        )
 
 
 class ClosedError(MemoryCoreError):

@@ -20,9 +20,19 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any, Literal
 
-from memory_core.checks import TimeArg, check_metadata, check_page, epoch_or_none, is_uuid
+from memory_core import ids
+from memory_core.access import admits, by_id_scope, call_scope, check_source
+from memory_core.checks import (
+    TimeArg,
+    check_metadata,
+    check_page,
+    check_search_args,
+    epoch_or_none,
+    is_uuid,
+)
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
 from memory_core.embeddings.factory import create_embedder
@@ -37,11 +47,13 @@ from memory_core.errors import (
 from memory_core.filters import Cond, IsEmpty
 from memory_core.home import Home
 from memory_core.ids import text_hash
+from memory_core.integrity import check_parts, id_scheme
 from memory_core.llms.base import LLM, Usage
 from memory_core.llms.factory import create_llm
+from memory_core.pipeline import portable
 from memory_core.pipeline.entities import EntityIndex, GraphSide
 from memory_core.pipeline.graph import GraphPlanner
-from memory_core.pipeline.importing import parse_record, write_batch
+from memory_core.pipeline.importing import Imported, parse_record, write_batch
 from memory_core.pipeline.infer import MemoryManager
 from memory_core.pipeline.normalize import Message, normalize_messages
 from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, GraphForgetOp, Op, UpsertOp
@@ -58,6 +70,7 @@ from memory_core.scoping import KINDS, TimeView, read_filter
 from memory_core.stores.factory import create_graph_store, create_vector_store
 from memory_core.stores.graph.base import group_relations
 from memory_core.stores.history import HistoryStore, Purge
+from memory_core.stores.spaces import Spaces
 from memory_core.stores.vector.base import Hit, VectorStore
 from memory_core.timeutil import now
 from memory_core.types import (
@@ -68,6 +81,7 @@ from memory_core.types import (
     ListResult,
     MemoryItem,
     MemoryRecord,
+    Provenance,
     Scope,
     SearchResult,
 )
@@ -103,6 +117,7 @@ class AsyncMemory:
         self._given_embedder = embedder
         self._given_llm = llm
         self._open_lock = asyncio.Lock()
+        self._home_loop: asyncio.AbstractEventLoop | None = None
         self._opened = False
         self._closed = False
 
@@ -120,6 +135,7 @@ class AsyncMemory:
         async with self._open_lock:
             if not self._opened:
                 await self._open_stores()
+                self._home_loop = asyncio.get_running_loop()
                 self._opened = True
 
     async def _open_stores(self) -> None:
@@ -143,6 +159,8 @@ class AsyncMemory:
             bm25 = Bm25Encoder()
             self.graph = await self._open_graph(undo, bm25)
             self.writer = Writer(self.history_store, self.store, self.embedder, bm25, self.graph)
+            self.writer.spaces = Spaces(self.config.vector_store, self.config.home)
+            undo.push_async_callback(self.writer.spaces.close)
             self.retriever = Retriever(self.store, self.embedder, bm25, self.config.search)
             self.graph_recaller = GraphRecaller(self.graph) if self.graph else None
             self.llm = self._given_llm or (
@@ -157,7 +175,15 @@ class AsyncMemory:
             replayed = await self.writer.replay()
             if replayed:
                 log.warning("memory-core: applied %s unfinished write(s)", replayed)
+            await check_parts(self.history_store, self.store, self._vector_dir())
+            self.id_scheme = await id_scheme(self.history_store, self.store)
             undo.pop_all()  # opened: from here on close() owns everything
+
+    def _vector_dir(self) -> Path | None:
+        """The embedded vector store's directory (``None`` for a server or a given store)."""
+        path = getattr(self.store, "path", None)
+        embedded = self._given_store is None and self.config.vector_store.provider == "qdrant_edge"
+        return Path(path) if embedded and path is not None else None
 
     async def _open_graph(self, undo: AsyncExitStack, bm25: Bm25Encoder) -> GraphSide | None:
         """The graph store and the entity collection, or ``None`` when the graph is off. A
@@ -183,18 +209,28 @@ class AsyncMemory:
             return
         self._closed = True
         if self._opened:
-            # Close what this engine built; a store or embedder passed in is the caller's.
-            if self._given_store is None:
-                await self.store.close()
-            if self.graph is not None:
-                await self.graph.index.store.close()
-                await self.graph.store.close()
-            await self.history_store.close()
-            if self._given_embedder is None:
-                await self.embedder.close()
-            if self._given_llm is None and self.llm is not None:
-                await self.llm.close()
-            self._home.release()
+            # A write in flight finishes first (a store closed under it would leave a journal
+            # entry that a later open applies, though the call raised); later calls see
+            # ClosedError before they journal anything.
+            async with self.writer.lock:
+                self.writer.closed = True  # a write queued behind close() journals nothing
+                await self._close_stores()
+
+    async def _close_stores(self) -> None:
+        # Close what this engine built; a store or embedder passed in is the caller's.
+        if self._given_store is None:
+            await self.store.close()
+        if self.writer.spaces is not None:
+            await self.writer.spaces.close()
+        if self.graph is not None:
+            await self.graph.index.store.close()
+            await self.graph.store.close()
+        await self.history_store.close()
+        if self._given_embedder is None:
+            await self.embedder.close()
+        if self._given_llm is None and self.llm is not None:
+            await self.llm.close()
+        self._home.release()
 
     async def __aenter__(self) -> AsyncMemory:
         await self.open()
@@ -202,6 +238,13 @@ class AsyncMemory:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    @property
+    def home_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the engine was opened on (``None`` before it opens). Its locks and
+        async clients belong to that loop: every call must run there
+        (:class:`~memory_core.adapters.EngineHandle` sees to it for adapters)."""
+        return self._home_loop
 
     @property
     def records(self) -> Records:
@@ -213,6 +256,7 @@ class AsyncMemory:
             raise ClosedError()
         if not self._opened:
             await self.open()
+        ids.use(self.id_scheme)  # this call derives ids under its home's scheme
 
     # --- add -----------------------------------------------------------------------------
 
@@ -223,10 +267,11 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
         valid_from: TimeArg = None,
-        source: Mapping[str, Any] | None = None,
+        source: Mapping[str, Any] | Provenance | None = None,
         memory_type: Literal["procedural"] | None = None,
     ) -> AddResult:
         """Remember ``messages`` for a scope; returns Mem0-style ``{"results": [events]}``.
@@ -241,9 +286,13 @@ class AsyncMemory:
         ``memory_type="procedural"`` turns an agent's run (messages, tool calls, tool
         results) into one ``procedure`` memory for ``agent_id`` and ``metadata["task"]``;
         written by the LLM when there is one, else built from the trace.
+
+        ``source`` is provenance kept with the memory; the keys the framework adapters own
+        (``framework``, ``thread_id``, ``namespace``, ``key``…) are refused in a plain dict.
         """
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id).require("add")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("add")
+        source = check_source(source)
         if memory_type is not None:
             return await self._add_procedure(messages, scope, metadata, infer, source, memory_type)
         parsed = normalize_messages(messages, max_length=self.config.max_text_length)
@@ -342,6 +391,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         limit: int = 10,
         offset: int = 0,
         filters: Mapping[str, Any] | None = None,
@@ -358,8 +408,9 @@ class AsyncMemory:
         await self._ready()
         if not isinstance(query, str) or not query.strip():
             raise InvalidInputError("search() needs a non-empty query string.")
+        check_search_args(query, threshold, query_vector, self.embedder.dims)
         check_page(limit, offset)
-        scope = Scope(user_id, agent_id, run_id).require("search")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("search")
         view = TimeView.of(as_of, include_expired)
         flt = read_filter(scope, filters, view, kind)
         recall = await self.graph_recaller.recall(query, scope, view) if (
@@ -381,6 +432,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         as_of: TimeArg = None,
         include_expired: bool = False,
         limit: int = 100,
@@ -388,15 +440,28 @@ class AsyncMemory:
         """A scope's relations (current ones unless ``as_of`` / ``include_expired``)."""
         await self._ready()
         check_page(limit, 0)
-        scope = Scope(user_id, agent_id, run_id).require("relations")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("relations")
         if self.graph is None:
             raise ConfigError("The graph is off (graph_store provider 'none'): no relations.")
         view = TimeView.of(as_of, include_expired)
         return group_relations(await self.graph.store.edges(scope.ids(), view, limit=limit))
 
-    async def get(self, memory_id: str) -> MemoryItem:
-        """One memory by id, current or not. Raises :class:`MemoryNotFoundError`."""
-        return (await self._record(memory_id)).to_item()
+    async def get(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> MemoryItem | None:
+        """One memory by id, current or not; ``None`` when there is none (as Mem0 answers).
+
+        With a scope (``scope=`` or the keyword ids) an id outside it is "not found" too; a
+        user-level scope admits that user's agent and run sub-scopes, as reads do.
+        """
+        record = await self._find(memory_id, by_id_scope(scope, user_id, agent_id, run_id))
+        return None if record is None else record.to_item()
 
     async def get_all(
         self,
@@ -404,6 +469,7 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         filters: Mapping[str, Any] | None = None,
         limit: int = 100,
         offset: int = 0,
@@ -416,7 +482,7 @@ class AsyncMemory:
         returned ``next_cursor`` as ``cursor``."""
         await self._ready()
         check_page(limit, offset)
-        scope = Scope(user_id, agent_id, run_id).require("get_all")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("get_all")
         flt = read_filter(scope, filters, TimeView.of(as_of, include_expired), kind)
         wanted = offset + limit + 1  # one more than returned, to know the next cursor
         hits: list[Hit] = []
@@ -435,26 +501,39 @@ class AsyncMemory:
 
     async def procedures(
         self,
-        agent_id: str,
+        agent_id: str | None = None,
         *,
         task: str | None = None,
         user_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         include_expired: bool = False,
         limit: int = 100,
     ) -> ListResult:
         """An agent's procedures (current ones unless ``include_expired``), for one task or
-        all."""
+        all. The agent is ``agent_id`` or ``scope.agent_id``."""
+        within = call_scope(scope, user_id, agent_id, run_id)
+        if within.agent_id is None:
+            raise InvalidInputError("procedures() needs an agent: agent_id= or scope.agent_id.")
         return await self.get_all(
-            user_id=user_id, agent_id=agent_id, run_id=run_id, kind="procedure", limit=limit,
+            scope=within, kind="procedure", limit=limit, include_expired=include_expired,
             filters={"task": task} if task is not None else None,
-            include_expired=include_expired,
         )  # fmt: skip
 
-    async def history(self, memory_id: str) -> list[HistoryEntry]:
-        """Every event of a memory, oldest first. Raises if the id was never seen."""
+    async def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> list[HistoryEntry]:
+        """Every event of a memory, oldest first. Raises :class:`MemoryNotFoundError` if the
+        id was never seen (in the scope, if one is given)."""
         await self._ready()
-        rows = await self.history_store.history(memory_id)
+        within = by_id_scope(scope, user_id, agent_id, run_id)
+        rows = await self.history_store.history(memory_id, within.ids() if within else None)
         if not rows:
             raise MemoryNotFoundError(memory_id)
         return rows
@@ -462,16 +541,26 @@ class AsyncMemory:
     # --- change and erase ----------------------------------------------------------------
 
     async def update(
-        self, memory_id: str, text: str, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
     ) -> AddEvent:
         """Change a memory's text (and optionally replace its metadata) in place; the old
-        text stays in its history."""
+        text stays in its history. Raises :class:`MemoryNotFoundError` for an id that does not
+        exist (in the scope, if one is given)."""
         await self._ready()
+        within = by_id_scope(scope, user_id, agent_id, run_id)
         [message] = normalize_messages(text, max_length=self.config.max_text_length)
         embed_text = embed_text_of(message.content, None)
         [vector] = await self.embedder.embed_documents([embed_text])
         async with self.writer.lock:
-            old = await self._record(memory_id)
+            old = await self._record(memory_id, within)
             new = old.model_copy(update={
                 "text": message.content, "hash": text_hash(message.content), "updated_at": now(),
                 "metadata": old.metadata if metadata is None else check_metadata(metadata),
@@ -483,11 +572,21 @@ class AsyncMemory:
             await self.writer.commit([op], [row], vectors={new.id: vector})
         return {"id": memory_id, "memory": new.text, "event": "UPDATE", "previous_memory": old.text}
 
-    async def delete(self, memory_id: str) -> dict[str, Any]:
-        """Erase one memory for real: its vectors, and its text in history."""
+    async def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> dict[str, Any]:
+        """Erase one memory for real: its vectors, and its text in history. Raises
+        :class:`MemoryNotFoundError` for an id that does not exist (in the scope, if given)."""
         await self._ready()
+        within = by_id_scope(scope, user_id, agent_id, run_id)
         async with self.writer.lock:
-            record = await self._record(memory_id)
+            record = await self._record(memory_id, within)
             ops: list[Op] = [DeleteOp((memory_id,))]
             if self.graph is not None:  # its relations, and entities left without any
                 ops.append(GraphForgetOp((memory_id,)))
@@ -497,11 +596,16 @@ class AsyncMemory:
         return _with_graph({"id": memory_id, "message": "Memory deleted successfully!"}, skipped)
 
     async def delete_all(
-        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
     ) -> dict[str, Any]:
         """Erase every memory of a scope (and sub-scopes) for real, history text included."""
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id).require("delete_all")
+        scope = call_scope(scope, user_id, agent_id, run_id).require("delete_all")
         async with self.writer.lock:
             count = await self.store.count(scope.filter())
             skipped = await self.writer.commit(
@@ -515,12 +619,13 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         everything: bool = False,
     ) -> dict[str, Any]:
         """Wipe a scope — memories and history rows. Wiping the whole home must be asked for
         with ``everything=True`` (and no scope)."""
         await self._ready()
-        scope = Scope(user_id, agent_id, run_id)
+        scope = call_scope(scope, user_id, agent_id, run_id)
         if everything and not scope.empty:
             raise InvalidInputError("reset(): pass a scope or everything=True, not both.")
         if not everything and scope.empty:
@@ -545,7 +650,7 @@ class AsyncMemory:
         how many were written; records already stored exactly as given are skipped."""
         await self._ready()
         count = 0
-        batch: list[tuple[MemoryRecord, Sequence[float] | None]] = []
+        batch: list[Imported] = []
         for raw in records:
             batch.append(parse_record(raw, self.config.max_text_length))
             if len(batch) >= _PAGE:
@@ -559,13 +664,13 @@ class AsyncMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        scope: Scope | None = None,
         include_expired: bool = True,
     ) -> AsyncIterator[MemoryRecord]:
         """Every record of a scope (of the whole home when no scope is given), by id."""
         await self._ready()
-        flt = Scope(user_id, agent_id, run_id).filter()
-        if not include_expired:
-            flt = read_filter(Scope(user_id, agent_id, run_id), None, TimeView())
+        scope = call_scope(scope, user_id, agent_id, run_id)
+        flt = scope.filter() if include_expired else read_filter(scope, None, TimeView())
         cursor: str | None = None
         while True:
             page, cursor = await self.store.scroll(flt, _PAGE, cursor)
@@ -573,6 +678,24 @@ class AsyncMemory:
                 yield MemoryRecord.from_payload(hit.id, hit.payload)
             if cursor is None:
                 return
+
+    async def export_dump(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+        include_expired: bool = True,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every record of a scope (of the whole home when none is given) as an export line:
+        its fields plus its ``history`` rows and graph ``relations``, which
+        :meth:`import_records` writes back as they were — the lossless round trip."""
+        await self._ready()
+        scope = call_scope(scope, user_id, agent_id, run_id)
+        edges = await portable.relations_by_memory(self.graph, scope.ids())
+        async for record in self.export_records(scope=scope, include_expired=include_expired):
+            yield await portable.dump(record, self.history_store, edges.get(record.id, []))
 
     async def stats(self) -> dict[str, Any]:
         """Counts and where things live."""
@@ -590,15 +713,46 @@ class AsyncMemory:
             **await self.history_store.counts(),
         }
 
+    # --- conversations handed over -------------------------------------------------------
+
+    async def handed_over(self, conversation: str) -> set[str]:
+        """The ids of the messages of ``conversation`` already handed over to form memories
+        (recorded by :meth:`record_handover`), so a restart neither loses nor re-infers one."""
+        await self._ready()
+        return await self.history_store.handed_over(conversation)
+
+    async def record_handover(self, conversation: str, message_ids: Iterable[str]) -> None:
+        """Record that these messages of ``conversation`` have formed memories."""
+        await self._ready()
+        await self.history_store.record_handover(conversation, list(message_ids))
+
+    async def quarantined(self) -> list[dict[str, Any]]:
+        """Journal entries set aside because they can never be applied (each with its
+        ``cause``); ``stats()["journal_quarantined"]`` counts them."""
+        await self._ready()
+        return await self.history_store.quarantined()
+
+    async def purge_quarantined(self, ids: Sequence[int] | None = None) -> int:
+        """Drop quarantined entries (those ``ids``, or all); returns how many."""
+        await self._ready()
+        return await self.history_store.purge_quarantine(None if ids is None else list(ids))
+
     # --- helpers -------------------------------------------------------------------------
 
-    async def _record(self, memory_id: str) -> MemoryRecord:
+    async def _record(self, memory_id: str, within: Scope | None = None) -> MemoryRecord:
+        record = await self._find(memory_id, within)
+        if record is None:
+            raise MemoryNotFoundError(memory_id)
+        return record
+
+    async def _find(self, memory_id: str, within: Scope | None) -> MemoryRecord | None:
+        """The record with this id, if there is one inside ``within`` (anywhere if ``None``)."""
         await self._ready()
         if not isinstance(memory_id, str) or not memory_id:
             raise InvalidInputError("memory_id must be a non-empty string.")
         hits = await self.store.retrieve([memory_id]) if is_uuid(memory_id) else []
-        if not hits:
-            raise MemoryNotFoundError(memory_id)
+        if not hits or not admits(within, hits[0].payload):
+            return None
         return MemoryRecord.from_payload(hits[0].id, hits[0].payload)
 
 

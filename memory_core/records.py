@@ -2,10 +2,10 @@
 
     >>> import asyncio, tempfile
     >>> from memory_core import AsyncMemory, MemoryConfig
-    >>> from memory_core.records import RecordWrite, keyed_id, keyed_record
+    >>> from memory_core.records import RecordWrite, keyed_record
     >>> async def demo():
     ...     async with AsyncMemory(MemoryConfig(home=tempfile.mkdtemp())) as memory:
-    ...         rid = keyed_id("prefs", "alice", "theme")
+    ...         rid = memory.records.keyed_id("prefs", "alice", "theme")
     ...         record = keyed_record(rid, "dark theme", {"theme": "dark"}, user_id="alice")
     ...         await memory.records.put([RecordWrite(record, "dark theme")])
     ...         [got] = await memory.records.get([rid])
@@ -25,35 +25,33 @@ journal (:class:`~memory_core.pipeline.writer.Writer`); each method has a sync t
 
 from __future__ import annotations
 
-import uuid
+import math
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from memory_core.checks import check_metadata, check_page, is_uuid
-from memory_core.errors import InvalidInputError
-from memory_core.filters import Cond, FilterNode, IsEmpty, and_
-from memory_core.ids import ID_NAMESPACE, text_hash
+from memory_core.checks import check_metadata, check_page, check_search_args, is_uuid
+from memory_core.errors import DimensionMismatchError, InvalidInputError
+from memory_core.filters import PATH_PREFIXES, Cond, FilterNode, IsEmpty, and_, check_path
+from memory_core.ids import keyed_id, scheme_keyed_id, text_hash
 from memory_core.pipeline.normalize import normalize_messages
-from memory_core.pipeline.ops import DeleteOp, GraphForgetOp, Op, PatchOp, UpsertOp
+from memory_core.pipeline.ops import DeleteOp, GraphForgetOp, Op, PatchOp, SpaceUpsertOp, UpsertOp
 from memory_core.pipeline.planner import history_row
-from memory_core.retrieval.search import Scored
 from memory_core.scoping import live_filter
 from memory_core.stores.history import HistoryRow, Purge
-from memory_core.stores.vector.base import Hit
+from memory_core.stores.spaces import Spaces
+from memory_core.stores.vector.base import DENSE, Hit, VectorQuery
 from memory_core.timeutil import now
-from memory_core.types import Kind, MemoryRecord, Scope
+from memory_core.types import Kind, MemoryRecord, Scope, ScoredRecord
+from memory_core.validation import check_epoch, check_record, check_text, check_vector
 
 if TYPE_CHECKING:
     from memory_core.memory import AsyncMemory
 
 T = TypeVar("T")
 _PAGE = 256
-
-
-def keyed_id(*parts: str) -> str:
-    """A deterministic record id for a caller's key (e.g. a namespace's labels and a key)."""
-    return str(uuid.uuid5(ID_NAMESPACE, "\x1e".join(("keyed", *parts))))
+#: Values a facet returns by default: enough for every path prefix of a large namespace tree.
+FACET_LIMIT = 10_000
 
 
 def keyed_record(
@@ -61,32 +59,77 @@ def keyed_record(
     text: str,
     metadata: Mapping[str, Any],
     *,
+    scope: Scope | None = None,
     user_id: str | None = None,
     agent_id: str | None = None,
     run_id: str | None = None,
+    path: Sequence[str] = (),
+    tags: Sequence[str] = (),
     kind: Kind = "fact",
     source: Mapping[str, Any] | None = None,
     expires_at: float | None = None,
     created_at: float | None = None,
 ) -> MemoryRecord:
-    """A current record with the caller's id; ``metadata`` is kept exactly as given."""
+    """A current record with the caller's id; ``metadata`` is kept exactly as given.
+
+    The scope is ``scope`` or the keyword ids (not both); ``path`` places the record under
+    its scope (see :mod:`memory_core.adapters.paths`), ``tags`` label it for facets.
+    """
+    owner = _owner(scope, user_id, agent_id, run_id)
     stamp = now()
     return MemoryRecord(
-        id=record_id, text=text, hash=text_hash(text), user_id=user_id, agent_id=agent_id,
-        run_id=run_id, kind=kind, metadata=check_metadata(metadata), source=dict(source or {}),
-        created_at=stamp if created_at is None else created_at, updated_at=stamp,
+        id=record_id,
+        text=text,
+        hash=text_hash(text),
+        user_id=owner.user_id,
+        agent_id=owner.agent_id,
+        run_id=owner.run_id,
+        kind=kind,
+        metadata=check_metadata(metadata),
+        source=dict(source or {}),
+        created_at=stamp if created_at is None else created_at,
+        updated_at=stamp,
         expires_at=expires_at,
-    )  # fmt: skip
+        path=check_path(path),
+        tags=_tags(tags),
+    )
+
+
+def _owner(
+    scope: Scope | None, user_id: str | None, agent_id: str | None, run_id: str | None
+) -> Scope:
+    loose = Scope(user_id, agent_id, run_id)
+    if scope is None:
+        return loose
+    if not loose.empty:
+        raise InvalidInputError(
+            "Give the scope either as scope=Scope(...) or as user_id/agent_id/run_id, not both."
+        )
+    return scope
+
+
+def _tags(tags: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(tags, str) or not all(isinstance(t, str) and t for t in tags):
+        raise InvalidInputError(f"tags are a sequence of non-empty strings, got {tags!r}.")
+    return tuple(dict.fromkeys(tags))
 
 
 @dataclass(frozen=True, slots=True)
 class RecordWrite:
     """A whole record to write under its own id. ``embed_text`` is what is embedded (and
-    BM25-indexed); ``vector`` skips embedding (it must come from the engine's model)."""
+    BM25-indexed); ``vector`` skips embedding (it must come from the engine's model);
+    ``embed=False`` stores the record without an engine vector (BM25 and filters still find
+    it; a dense search does not). ``space`` + ``space_vector``: the caller's own vector, of
+    any dimension, in the named vector space ``space`` (searched with
+    ``records.search(None, where, query_vector=..., space=...)``); without a
+    ``space_vector`` the record's vector already in that space is kept."""
 
     record: MemoryRecord
     embed_text: str
     vector: Sequence[float] | None = None
+    embed: bool = True
+    space: str | None = None
+    space_vector: Sequence[float] | None = None
 
 
 class Records:
@@ -95,20 +138,35 @@ class Records:
     def __init__(self, engine: AsyncMemory) -> None:
         self._engine = engine
 
+    def keyed_id(self, *parts: str) -> str:
+        """The record id of a caller's key (a namespace's labels and a key) in this home:
+        deterministic here, not computable outside it (see :mod:`memory_core.ids`). The
+        engine must be open (``await engine.open()``; a ``Memory`` always is)."""
+        for part in parts:
+            check_text(part, "a key part")
+        scheme = getattr(self._engine, "id_scheme", None)
+        if scheme is None:
+            raise InvalidInputError(
+                "keyed_id() needs the engine open (its ids are keyed by the home's secret): "
+                "await engine.open() first."
+            )
+        return scheme_keyed_id(scheme, parts)
+
     async def put(self, writes: Sequence[RecordWrite], delete: Sequence[str] = ()) -> None:
         """Write whole records and erase ``delete`` ids, in one journal entry."""
         engine = self._engine
         await engine._ready()
         for write in writes:
             self._check(write)
-        given = {w.record.id: w.vector for w in writes if w.vector is not None}
-        ops = [UpsertOp(w.record, w.embed_text) for w in writes]
-        vectors = {**await engine.writer.embed([o for o in ops if o.record.id not in given]),
-                   **given}  # fmt: skip
+        given = {w.record.id: w.vector for w in writes if w.vector is not None and w.embed}
+        ops: list[Op] = [UpsertOp(w.record, w.embed_text, embed=w.embed) for w in writes]
+        ops += await self._space_ops(writes)
+        unembedded = [o for o in ops if isinstance(o, UpsertOp) and o.record.id not in given]
+        vectors = {**await engine.writer.embed(unembedded), **given}
         async with engine.writer.lock:
             stored = await engine.store.retrieve([w.record.id for w in writes] + list(delete))
             old = {h.id: MemoryRecord.from_payload(h.id, h.payload) for h in stored}
-            rows = [_row(o.record, old.get(o.record.id)) for o in ops]
+            rows = [_row(w.record, old.get(w.record.id)) for w in writes]
             gone = tuple(i for i in delete if i in old)
             rows += [history_row(old[i], "DELETE", None, None) for i in gone]
             all_ops: list[Op] = [*ops, *self._erase(gone)] if gone else list(ops)
@@ -125,12 +183,21 @@ class Records:
         return [r for r in records if _live(r, at)]
 
     async def scan(
-        self, where: FilterNode | None, *, limit: int, offset: int = 0
+        self,
+        where: FilterNode | None,
+        *,
+        limit: int,
+        offset: int = 0,
+        newest_first: bool = False,
     ) -> list[MemoryRecord]:
-        """Live records matching ``where``, by id; ``limit`` / ``offset`` page them."""
+        """Live records matching ``where``, by id (or by ``created_at``, newest first);
+        ``limit`` / ``offset`` page them."""
         check_page(limit, offset)
         await self._engine._ready()
-        flt = and_(where, IsEmpty("expired_at"), live_filter())
+        flt = _live_filter(where)
+        if newest_first:
+            page, _ = await self._engine.store.scroll(flt, offset + limit, newest_first=True)
+            return [MemoryRecord.from_payload(h.id, h.payload) for h in page[offset:]]
         hits: list[Hit] = []
         cursor: str | None = None
         wanted = offset + limit
@@ -144,27 +211,70 @@ class Records:
 
     async def search(
         self,
-        query: str,
+        query: str | None,
         where: FilterNode | None,
         *,
         limit: int,
         offset: int = 0,
         query_vector: Sequence[float] | None = None,
-    ) -> list[Scored]:
-        """Hybrid search among live records matching ``where``; best first."""
+        space: str | None = None,
+        min_score: float | None = None,
+    ) -> list[ScoredRecord]:
+        """Live records matching ``where``, best first.
+
+        With a ``query`` string: hybrid search (dense + BM25; ``query_vector`` stands in for
+        the query's embedding). With ``query=None``: vector-only search by ``query_vector``
+        (cosine similarity, from the engine's embedding model), or with ``space`` by the
+        caller's vectors in that named space (any dimension; a space that does not exist
+        yet finds nothing). ``min_score`` drops weaker hits.
+        """
         check_page(limit, offset)
-        if not isinstance(query, str) or not query.strip():
-            raise InvalidInputError("search() needs a non-empty query string.")
         await self._engine._ready()
-        flt = and_(where, IsEmpty("expired_at"), live_filter())
+        flt = _live_filter(where)
+        if space is not None:
+            if query is not None or query_vector is None:
+                raise InvalidInputError(
+                    "A search in a vector space is by vector only: search(None, where, "
+                    "query_vector=[...], space=...)."
+                )
+            return await self._in_space(space, query_vector, flt, limit, offset, min_score)
+        if query is None:
+            return await self._nearest(query_vector, flt, limit, offset, min_score)
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidInputError(
+                "search() needs a non-empty query string, or query=None with a query_vector."
+            )
+        check_search_args(query, min_score, None, self._engine.embedder.dims)
+        if query_vector is not None:
+            self._check_vector(query_vector, "query_vector")
         return await self._engine.retriever.search(
-            query, flt, limit=limit, offset=offset, query_vector=query_vector
+            query, flt, limit=limit, offset=offset, query_vector=query_vector, threshold=min_score
         )
+
+    async def count(self, where: FilterNode | None) -> int:
+        """How many live records match ``where`` (exact, from the store's index)."""
+        await self._engine._ready()
+        return await self._engine.store.count(_live_filter(where))
+
+    async def facets(
+        self, field: str, where: FilterNode | None, *, limit: int = FACET_LIMIT
+    ) -> dict[str, int]:
+        """How many live records matching ``where`` hold each value of ``field``, most
+        frequent first (at most ``limit`` values), from the store's index, never a scan.
+
+        ``field``: ``"tags"``, ``"kind"``, ``"role"``, a scope id field, or a path facet:
+        ``"path"`` counts the records at or below each path (keys are encoded prefixes: use
+        ``paths.children`` / ``paths.decode``), ``"path_key"`` the records exactly at each.
+        """
+        await self._engine._ready()
+        key = PATH_PREFIXES if field == "path" else field
+        return await self._engine.store.facet(key, _live_filter(where), limit)
 
     async def touch(self, expiries: Mapping[str, float]) -> None:
         """Move records' expiry (a TTL refreshed on read)."""
         await self._engine._ready()
-        ops = [PatchOp((i,), {"expires_at": at}) for i, at in expiries.items()]
+        ops = [PatchOp((i,), {"expires_at": check_epoch(at, "expires_at")})
+               for i, at in expiries.items()]  # fmt: skip
         async with self._engine.writer.lock:
             await self._engine.writer.commit(list(ops), [])
 
@@ -187,6 +297,108 @@ class Records:
         """Erase the records whose ``expires_at`` has passed; returns how many."""
         return await self.delete_where(Cond("expires_at", "lte", now()))
 
+    async def drop_space(self, space: str) -> None:
+        """Erase the named vector space's vectors and forget its dimension, so vectors of
+        another dimension may follow. The records stay. A missing space is fine."""
+        engine = self._engine
+        await engine._ready()
+        async with engine.writer.lock:
+            await self._spaces.drop(space)
+
+    @property
+    def _spaces(self) -> Spaces:
+        spaces = self._engine.writer.spaces
+        if spaces is None:
+            raise InvalidInputError("This engine has no vector spaces (it is not open).")
+        return spaces
+
+    async def _space_ops(self, writes: Sequence[RecordWrite]) -> list[Op]:
+        """One journaled op per space written; each space is made (and its dimension
+        checked) before anything enters the journal."""
+        by_space: dict[str, list[RecordWrite]] = {}
+        for write in writes:
+            if write.space_vector is not None:
+                if write.space is None:
+                    raise InvalidInputError(
+                        f"Record {write.record.id} has a space_vector but no space: name it."
+                    )
+                by_space.setdefault(write.space, []).append(write)
+        ops: list[Op] = []
+        for space, group in by_space.items():
+            vectors = tuple(tuple(float(x) for x in w.space_vector or ()) for w in group)
+            if not all(v and all(map(math.isfinite, v)) for v in vectors):
+                raise InvalidInputError(
+                    f"Vectors for space {space!r} must be non-empty lists of finite numbers."
+                )
+            dims = len(vectors[0])
+            if odd := next((v for v in vectors if len(v) != dims), None):
+                raise DimensionMismatchError(
+                    f"space {space!r}", dims, len(odd),
+                    message=f"One put gives space {space!r} vectors of {dims} and {len(odd)} "
+                    "dimensions; a space holds one dimension.",
+                )  # fmt: skip
+            await self._spaces.ensure(space, dims)
+            ids = tuple(w.record.id for w in group)
+            scopes = tuple(w.record.scope.ids() for w in group)
+            ops.append(SpaceUpsertOp(space, ids, vectors, scopes))
+        return ops
+
+    async def _in_space(
+        self,
+        space: str,
+        vector: Sequence[float],
+        flt: FilterNode | None,
+        limit: int,
+        offset: int,
+        min_score: float | None,
+    ) -> list[ScoredRecord]:
+        """Rank ids by the space's vectors, then keep the live records ``flt`` admits, in
+        that order. The pool widens until enough records pass the filter or the space is
+        exhausted, so a selective filter never hides a match."""
+        wanted, pool = offset + limit, max(4 * (offset + limit), 64)
+        while True:
+            hits = await self._spaces.search(space, vector, pool, min_score)
+            admitted = await self._admitted([h.id for h in hits], flt)
+            found = [ScoredRecord(admitted[h.id], h.score) for h in hits if h.id in admitted]
+            if len(found) >= wanted or len(hits) < pool:
+                return found[offset:wanted]
+            pool *= 4
+
+    async def _admitted(self, ids: list[str], flt: FilterNode | None) -> dict[str, MemoryRecord]:
+        if not ids:
+            return {}
+        page, _ = await self._engine.store.scroll(and_(flt, Cond("id", "in", tuple(ids))),
+                                                  len(ids))  # fmt: skip
+        return {h.id: MemoryRecord.from_payload(h.id, h.payload) for h in page}
+
+    async def _nearest(
+        self,
+        vector: Sequence[float] | None,
+        flt: FilterNode | None,
+        limit: int,
+        offset: int,
+        min_score: float | None,
+    ) -> list[ScoredRecord]:
+        if vector is None:
+            raise InvalidInputError("search(None, ...) needs a query_vector to search by.")
+        self._check_vector(vector, "query_vector")
+        extra = {} if min_score is None else {"score_threshold": min_score}
+        query = VectorQuery(DENSE, vector, flt, offset + limit, extra)
+        [hits] = await self._engine.store.query([query])
+        return [
+            ScoredRecord(MemoryRecord.from_payload(h.id, h.payload), h.score) for h in hits[offset:]
+        ]
+
+    def _check_vector(self, vector: Sequence[float], what: str) -> None:
+        dims = self._engine.embedder.dims
+        if len(vector) != dims:
+            raise DimensionMismatchError(
+                "memories", dims, len(vector),
+                message=f"{what} has {len(vector)} dimensions; this store's embedder makes "
+                f"{dims}. Embed with the same model.",
+            )  # fmt: skip
+        check_vector(vector, what)  # finite entries: a NaN would make every score meaningless
+
     def _erase(self, ids: tuple[str, ...]) -> list[Op]:
         ops: list[Op] = [DeleteOp(ids)]
         if self._engine.graph is not None:  # their relations, and entities left without any
@@ -199,11 +411,10 @@ class Records:
         if not is_uuid(record.id):
             raise InvalidInputError(f"A record id must be a UUID, got {record.id!r}.")
         normalize_messages(record.text, max_length=self._engine.config.max_text_length)
-        if write.vector is not None and len(write.vector) != self._engine.embedder.dims:
-            raise InvalidInputError(
-                f"Record {record.id} has a {len(write.vector)}-d vector; this store uses "
-                f"{self._engine.embedder.dims}-d vectors from its embedder."
-            )
+        check_record(record)  # the shared validator: strict JSON, Unicode, finite times
+        check_text(write.embed_text, f"record {record.id}'s embed_text")
+        if write.vector is not None:
+            self._check_vector(write.vector, f"The vector of record {record.id}")
 
 
 class SyncRecords:
@@ -214,6 +425,10 @@ class SyncRecords:
         self.engine = records
         self._run = run
 
+    def keyed_id(self, *parts: str) -> str:
+        """The record id of a caller's key in this home (see :meth:`Records.keyed_id`)."""
+        return self.engine.keyed_id(*parts)
+
     def put(self, writes: Sequence[RecordWrite], delete: Sequence[str] = ()) -> None:
         self._run(self.engine.put(writes, delete))
 
@@ -221,12 +436,25 @@ class SyncRecords:
         result: list[MemoryRecord] = self._run(self.engine.get(ids))
         return result
 
-    def scan(self, where: FilterNode | None, *, limit: int, offset: int = 0) -> list[MemoryRecord]:
-        result: list[MemoryRecord] = self._run(self.engine.scan(where, limit=limit, offset=offset))
+    def scan(self, where: FilterNode | None, **kwargs: Any) -> list[MemoryRecord]:
+        result: list[MemoryRecord] = self._run(self.engine.scan(where, **kwargs))
         return result
 
-    def search(self, query: str, where: FilterNode | None, **kwargs: Any) -> list[Scored]:
-        result: list[Scored] = self._run(self.engine.search(query, where, **kwargs))
+    def search(
+        self, query: str | None, where: FilterNode | None, **kwargs: Any
+    ) -> list[ScoredRecord]:
+        result: list[ScoredRecord] = self._run(self.engine.search(query, where, **kwargs))
+        return result
+
+    def count(self, where: FilterNode | None) -> int:
+        result: int = self._run(self.engine.count(where))
+        return result
+
+    def drop_space(self, space: str) -> None:
+        self._run(self.engine.drop_space(space))
+
+    def facets(self, field: str, where: FilterNode | None, **kwargs: Any) -> dict[str, int]:
+        result: dict[str, int] = self._run(self.engine.facets(field, where, **kwargs))
         return result
 
     def touch(self, expiries: Mapping[str, float]) -> None:
@@ -239,6 +467,11 @@ class SyncRecords:
     def sweep(self) -> int:
         result: int = self._run(self.engine.sweep())
         return result
+
+
+def _live_filter(where: FilterNode | None) -> FilterNode | None:
+    """``where`` among current records not past their expiry."""
+    return and_(where, IsEmpty("expired_at"), live_filter())
 
 
 def _live(record: MemoryRecord, at: float) -> bool:

@@ -23,8 +23,9 @@ from typing import Any
 
 from memory_core.errors import InvalidInputError
 from memory_core.filters import Cond, FilterNode, IsEmpty, Or, and_, parse_filter
-from memory_core.timeutil import now, to_epoch
+from memory_core.timeutil import now
 from memory_core.types import SCOPE_FIELDS, Kind, Scope
+from memory_core.validation import check_time
 
 KINDS: tuple[Kind, ...] = ("fact", "message", "procedure")
 
@@ -40,12 +41,7 @@ class TimeView:
     def of(cls, as_of: str | datetime | float | None, include_expired: bool) -> TimeView:
         if as_of is not None and include_expired:
             raise InvalidInputError("Pass as_of= or include_expired=True, not both.")
-        try:
-            return cls(None if as_of is None else to_epoch(as_of), include_expired)
-        except ValueError as exc:
-            raise InvalidInputError(
-                f"as_of must be a datetime, epoch seconds or an ISO-8601 string: {exc}"
-            ) from exc
+        return cls(check_time(as_of, "as_of"), include_expired)
 
     def filter(self) -> FilterNode | None:
         if self.include_expired:

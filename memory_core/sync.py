@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping
+from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from memory_core.config import MemoryConfig
 from memory_core.embeddings.base import Embedder
-from memory_core.errors import ClosedError
+from memory_core.errors import ClosedError, WrongLoopError
 from memory_core.llms.base import LLM
 from memory_core.memory import AsyncMemory
 from memory_core.records import SyncRecords
@@ -32,6 +32,7 @@ from memory_core.types import (
     ListResult,
     MemoryItem,
     MemoryRecord,
+    Scope,
     SearchResult,
 )
 
@@ -50,10 +51,7 @@ class LoopThread:
         """Run ``coro`` on the loop and wait for its result (exceptions propagate)."""
         if threading.current_thread() is self._thread:
             coro.close()
-            raise RuntimeError(
-                "A sync Memory method was called from inside its own event loop (e.g. from a "
-                "callback); use the AsyncMemory (memory.engine) there instead."
-            )
+            raise WrongLoopError()
         if self.loop.is_closed():
             coro.close()
             raise ClosedError()
@@ -118,28 +116,73 @@ class Memory:
     def relations(self, **kwargs: Any) -> list[dict[str, Any]]:
         return self._loop.run(self.engine.relations(**kwargs))
 
-    def get(self, memory_id: str) -> MemoryItem:
-        return self._loop.run(self.engine.get(memory_id))
+    def get(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> MemoryItem | None:
+        """One memory by id, or ``None`` (also for an id outside the scope given)."""
+        return self._loop.run(self.engine.get(
+            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
+        ))  # fmt: skip
 
     def get_all(self, **kwargs: Any) -> ListResult:
         return self._loop.run(self.engine.get_all(**kwargs))
 
     def update(
-        self, memory_id: str, text: str, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
     ) -> AddEvent:
-        return self._loop.run(self.engine.update(memory_id, text, metadata=metadata))
+        """Change a memory's text in place (MemoryNotFoundError outside the scope given)."""
+        return self._loop.run(self.engine.update(
+            memory_id, text, metadata=metadata, user_id=user_id, agent_id=agent_id,
+            run_id=run_id, scope=scope,
+        ))  # fmt: skip
 
-    def delete(self, memory_id: str) -> dict[str, Any]:
-        return self._loop.run(self.engine.delete(memory_id))
+    def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> dict[str, Any]:
+        """Erase one memory for real (MemoryNotFoundError outside the scope given)."""
+        return self._loop.run(self.engine.delete(
+            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
+        ))  # fmt: skip
 
-    def delete_all(self, **scope: str | None) -> dict[str, Any]:
-        return self._loop.run(self.engine.delete_all(**scope))
+    def delete_all(self, **kwargs: Any) -> dict[str, Any]:
+        return self._loop.run(self.engine.delete_all(**kwargs))
 
-    def procedures(self, agent_id: str, **kwargs: Any) -> ListResult:
+    def procedures(self, agent_id: str | None = None, **kwargs: Any) -> ListResult:
         return self._loop.run(self.engine.procedures(agent_id, **kwargs))
 
-    def history(self, memory_id: str) -> list[HistoryEntry]:
-        return self._loop.run(self.engine.history(memory_id))
+    def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        scope: Scope | None = None,
+    ) -> list[HistoryEntry]:
+        """Every event of a memory, oldest first (MemoryNotFoundError outside the scope)."""
+        return self._loop.run(self.engine.history(
+            memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id, scope=scope
+        ))  # fmt: skip
 
     def reset(self, **kwargs: Any) -> dict[str, Any]:
         return self._loop.run(self.engine.reset(**kwargs))
@@ -150,10 +193,41 @@ class Memory:
     def export_records(self, **kwargs: Any) -> list[MemoryRecord]:
         return self._loop.run(_collect(self.engine.export_records(**kwargs)))
 
+    def export_dump(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        include_expired: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Every record of a scope with its history and relations (the lossless export)."""
+        lines = self.engine.export_dump(
+            user_id=user_id, agent_id=agent_id, run_id=run_id, include_expired=include_expired
+        )
+        return self._loop.run(_collect_dicts(lines))
+
     def stats(self) -> dict[str, Any]:
         return self._loop.run(self.engine.stats())
 
+    def handed_over(self, conversation: str) -> set[str]:
+        return self._loop.run(self.engine.handed_over(conversation))
+
+    def record_handover(self, conversation: str, message_ids: Iterable[str]) -> None:
+        self._loop.run(self.engine.record_handover(conversation, message_ids))
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        """Journal entries set aside because they can never be applied, with their cause."""
+        return self._loop.run(self.engine.quarantined())
+
+    def purge_quarantined(self, ids: Sequence[int] | None = None) -> int:
+        """Drop quarantined entries (those ``ids``, or all); returns how many."""
+        return self._loop.run(self.engine.purge_quarantined(ids))
+
     def close(self) -> None:
+        """Flush and release the engine and its loop thread. Safe to call twice."""
+        if self._loop.loop.is_closed():
+            return
         try:
             self._loop.run(self.engine.close())
         finally:
@@ -164,6 +238,10 @@ class Memory:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+async def _collect_dicts(lines: AsyncIterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line async for line in lines]
 
 
 async def _collect(records: AsyncIterator[MemoryRecord]) -> list[MemoryRecord]:

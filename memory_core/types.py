@@ -10,13 +10,14 @@ with ``TypedDict`` so editors and mypy know their keys.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 from memory_core.errors import InvalidScopeError, MissingScopeError
-from memory_core.filters import Cond, FilterNode, and_
+from memory_core.filters import Cond, FilterNode, and_, path_fields
 from memory_core.timeutil import to_iso
 
 Kind: TypeAlias = Literal["fact", "message", "procedure"]
@@ -36,7 +37,10 @@ class Scope:
         for name in SCOPE_FIELDS:
             value = getattr(self, name)
             if value is not None and (
-                not isinstance(value, str) or not value.strip() or value != value.strip()
+                not isinstance(value, str)
+                or not value.strip()
+                or value != value.strip()
+                or not _is_unicode(value)
             ):
                 raise InvalidScopeError(name, value)
 
@@ -61,6 +65,24 @@ class Scope:
     def key(self) -> str:
         """Stable text form, used in deterministic ids."""
         return "|".join(f"{name}={getattr(self, name) or ''}" for name in SCOPE_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """An adapter's provenance stamp for ``add(source=...)``: may set the ``source`` keys the
+    adapters own (framework, thread and checkpoint ids, namespace, key…), which a plain dict
+    may not (see :mod:`memory_core.access`)."""
+
+    stamp: Mapping[str, Any]
+
+
+def _is_unicode(text: str) -> bool:
+    """Valid Unicode: no lone surrogate (UTF-8 cannot encode one, so no store keeps it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class MemoryRecord(BaseModel):
@@ -88,6 +110,16 @@ class MemoryRecord(BaseModel):
     entities: list[str] = Field(default_factory=list)
     #: A procedure's structure (task, status, overview, steps); ``text`` is its rendering.
     procedure: dict[str, Any] | None = None
+    #: Where the record sits under its scope (a LangGraph namespace, CrewAI's "/a/b" scope as
+    #: ``("a", "b")``); indexed with its prefixes, see :func:`memory_core.filters.path_under`.
+    path: tuple[str, ...] = ()
+    #: Labels to count and filter by (CrewAI categories); indexed.
+    tags: tuple[str, ...] = ()
+
+    @field_serializer("path", "tags")
+    def _as_list(self, labels: tuple[str, ...]) -> list[str]:
+        # Dumped as JSON lists in every mode, so a dump equals its own JSON round trip.
+        return list(labels)
 
     @property
     def scope(self) -> Scope:
@@ -97,9 +129,15 @@ class MemoryRecord(BaseModel):
         """The stored payload: the record plus ``t_from``/``t_until`` for ``as_of`` filters.
 
         ``t_from`` is when the memory starts to hold (``valid_from``, else ``created_at``);
-        ``t_until`` when it stops (``valid_until``, else ``expired_at``), absent while open.
+        ``t_until`` when it stops (``valid_until``, else ``expired_at``), absent while open. A
+        record with a path also carries its encoded path and prefixes (``path_key``,
+        ``path_prefixes``), which path filters and facets use.
         """
         payload = self.model_dump(exclude={"id"}, exclude_none=True)
+        for name in ("path", "tags"):  # absent when empty: records without them stay as before
+            if not payload[name]:
+                del payload[name]
+        payload |= path_fields(self.path)
         payload["t_from"] = self.valid_from if self.valid_from is not None else self.created_at
         until = self.valid_until if self.valid_until is not None else self.expired_at
         if until is not None:
@@ -135,6 +173,14 @@ class MemoryRecord(BaseModel):
         if score is not None:
             item["score"] = score
         return item
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredRecord:
+    """A record found by a search, with its score (higher is better)."""
+
+    record: MemoryRecord
+    score: float
 
 
 class MemoryItem(TypedDict):

@@ -48,7 +48,7 @@ from langgraph.checkpoint.base import (
 
 from memory_core.memory import AsyncMemory
 from memory_core.sync import LoopThread, Memory
-from memory_core.types import Scope
+from memory_core.types import Provenance, Scope
 from memory_core_langgraph.items import FRAMEWORK
 from memory_core_langgraph.store import MemoryStore, _scope_kwargs
 
@@ -312,7 +312,7 @@ class MemoryCheckpointer(BaseCheckpointSaver[Any]):
         dicts = [_as_dict(m) for m in new]
         said = [{"role": d["role"], "content": d["content"]} for d in dicts
                 if d.get("role") in ("user", "assistant") and d.get("content")]  # fmt: skip
-        source = {"framework": FRAMEWORK, "thread_id": job.thread_id}
+        source = Provenance({"framework": FRAMEWORK, "thread_id": job.thread_id})
         if said:
             self._run(
                 self._engine().add(

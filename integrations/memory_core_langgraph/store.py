@@ -56,10 +56,10 @@ from memory_core.checks import is_uuid
 from memory_core.config import MemoryConfig
 from memory_core.filters import And, Cond, FilterNode, IsEmpty, Not, Or, and_
 from memory_core.memory import AsyncMemory
-from memory_core.records import RecordWrite, keyed_id, keyed_record
+from memory_core.records import RecordWrite, keyed_record
 from memory_core.sync import LoopThread, Memory
 from memory_core.timeutil import now
-from memory_core.types import MemoryRecord, Scope
+from memory_core.types import MemoryRecord, Provenance, Scope
 from memory_core_langgraph.embeddings import LangChainEmbedder
 from memory_core_langgraph.items import (
     FRAMEWORK,
@@ -263,6 +263,7 @@ class MemoryStore(BaseStore):
     ) -> list[Result]:
         for op in ops:
             validate_op_namespace(op)
+        await self.engine.open()  # keys become ids under the home's id scheme
         branch = (run, hidden) if run is not None and hidden is not None else None
         hide = hide_filter(*branch) if branch is not None else None
         results: list[Result] = [None] * len(ops)
@@ -381,8 +382,9 @@ class MemoryStore(BaseStore):
         }  # fmt: skip
         if ttl is not None:
             source["ttl"] = ttl
+        rid = self.engine.records.keyed_id(*namespace, op.key)
         record = keyed_record(
-            keyed_id(*namespace, op.key), text[: self.engine.config.max_text_length],
+            rid, text[: self.engine.config.max_text_length],
             op.value, **_scope_kwargs(self.namespaces.scope_of(namespace)), source=source,
             expires_at=None if ttl is None else now() + ttl * 60,
         )  # fmt: skip
@@ -395,9 +397,11 @@ class MemoryStore(BaseStore):
             for m in op.value["messages"]
         ]
         scope = self.namespaces.scope_of(op.namespace)
+        provenance: dict[str, Any] = {
+            "framework": FRAMEWORK, "put_namespace": list(op.namespace), **stamp
+        }  # fmt: skip
         await self.engine.add(
-            messages, **_scope_kwargs(scope), infer=True,
-            source={"framework": FRAMEWORK, "put_namespace": list(op.namespace), **stamp},
+            messages, **_scope_kwargs(scope), infer=True, source=Provenance(provenance)
         )  # fmt: skip
 
     def _infers(self, op: PutOp) -> bool:
@@ -409,12 +413,12 @@ class MemoryStore(BaseStore):
     # --- helpers -----------------------------------------------------------------------
 
     def _ids_of(self, namespace: tuple[str, ...], key: str) -> list[str]:
-        ids = [keyed_id(*namespace, key)]
+        ids = [self.engine.records.keyed_id(*namespace, key)]
         return [*ids, key] if is_uuid(key) else ids
 
     async def _deletable(self, namespace: tuple[str, ...], key: str) -> list[str]:
         records = await self.engine.records.get(self._ids_of(namespace, key))
-        return [keyed_id(*namespace, key)] + [
+        return [self.engine.records.keyed_id(*namespace, key)] + [
             r.id for r in records if r.id == key and self._shown_in(r, namespace)
         ]
 

@@ -14,10 +14,10 @@ Global options (``--home``, ``--config``, ``--json``) go before or after the com
 from memory_core.cli import commands  # add, search, get, list, history, delete, stats
 
 # isort: split
-from memory_core.cli import bulk, demo  # export, import; demo
+from memory_core.cli import bulk, demo, journal  # export, import; demo; journal
 from memory_core.cli._app import app
 
-__all__ = ["app", "bulk", "commands", "demo", "main"]
+__all__ = ["app", "bulk", "commands", "demo", "journal", "main"]
 
 
 def main() -> None:

@@ -53,7 +53,7 @@ from memory_core.errors import InvalidInputError
 from memory_core.io.jsonl import count_lines, dumps_line, read_jsonl, write_jsonl
 from memory_core.io.locomo import LocomoSession, iter_sessions, load_locomo
 from memory_core.memory import AsyncMemory
-from memory_core.types import MemoryRecord
+from memory_core.types import MemoryRecord, Scope
 
 _CHUNK = 256
 
@@ -153,12 +153,13 @@ async def _export(
     count = 0
     with progress(not st.json and not to_stdout) as bar:
         task = bar.add_task("exporting", total=total)
-        async for record in engine.export_records(**scope, include_expired=not current_only):
+        lines = engine.export_dump(scope=Scope(**scope), include_expired=not current_only)
+        async for line in lines:  # each record with its history and relations: lossless
             if as_document:
-                handle.write(("," if count else "") + "\n" + dumps_line(record.model_dump()))
+                handle.write(("," if count else "") + "\n" + dumps_line(line))
                 count += 1
             else:
-                count += write_jsonl([record.model_dump()], handle)
+                count += write_jsonl([line], handle)
             bar.advance(task)
     return count
 

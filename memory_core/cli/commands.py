@@ -41,7 +41,7 @@ from memory_core.cli._app import (
 )
 from memory_core.cli._render import events_table, history_table, item_table, items_table
 from memory_core.cli._render import stats_table as _stats_table
-from memory_core.errors import InvalidInputError
+from memory_core.errors import InvalidInputError, MemoryNotFoundError
 from memory_core.memory import AsyncMemory
 from memory_core.types import Kind, Scope
 
@@ -177,6 +177,8 @@ def get(
     st = settings(ctx, json_output, home, config_file)
     with errors(st):
         item = run(st, lambda m: m.get(memory_id))
+        if item is None:
+            raise MemoryNotFoundError(memory_id)
         if st.json:
             emit_json(item)
         else:
@@ -307,7 +309,7 @@ async def _delete_scope(
         if not typer.confirm(prompt, err=True):
             note(st, "Aborted: nothing was deleted.")
             raise typer.Exit(1)
-    return await engine.delete_all(**ids)
+    return await engine.delete_all(scope=scope)
 
 
 @app.command()

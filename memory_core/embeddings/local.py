@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib.util
 import logging
 import os
 import shutil
@@ -161,6 +162,13 @@ def _install_file(source: Path, dest: Path) -> None:
         raise
 
 
+#: Loaded models, shared by every LocalEmbedder of the process: a model is read-only and its
+#: ONNX session thread-safe, and loading one per engine made each open/close cycle of a
+#: Memory leak what onnxruntime never gives back (~160 KB). Kept until the process ends.
+_SHARED: dict[tuple[str, int | None], TextEmbedding] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 class LocalEmbedder:
     """all-MiniLM-L6-v2 (384-d) on the CPU through fastembed; no network once installed.
 
@@ -216,8 +224,8 @@ class LocalEmbedder:
         return vector
 
     async def close(self) -> None:
-        """Drop the loaded model; a later call loads it again. Never waits for a running batch
-        (which keeps its own reference), so it cannot block the event loop."""
+        """Drop this embedder's reference to the model (the process keeps the shared one, so a
+        later call or another engine reuses it). Never waits for a running batch."""
         self._model = None
 
     # --- sync API (the scripted server and benchmarks call these from their own threads) ----
@@ -264,13 +272,23 @@ class LocalEmbedder:
         return self._model
 
     def _load_model(self) -> TextEmbedding:
-        try:
-            from fastembed import TextEmbedding
-        except ImportError as exc:  # pragma: no cover - fastembed is a core dependency
+        if importlib.util.find_spec("fastembed") is None:  # pragma: no cover - a dependency
             raise EmbeddingError(
                 "fastembed is not installed; reinstall memory-core (it depends on fastembed)."
-            ) from exc
+            )
         source = self._resolve_files()
+        # Files assembled from the package are checked against one pinned SHA-256: every
+        # home's copy is the same model, so they share one load.
+        origin = str(source) if self._model_dir is not None or source is None else "packaged"
+        key = (origin, self._threads)
+        with _SHARED_LOCK:  # one loaded model per files and thread count, for the process
+            if key not in _SHARED:
+                _SHARED[key] = self._new_model(source)
+            return _SHARED[key]
+
+    def _new_model(self, source: Path | None) -> TextEmbedding:
+        from fastembed import TextEmbedding
+
         kwargs: dict[str, Any] = {"threads": self._threads}
         if source is not None:
             # fastembed still creates its cache_dir; the model directory itself is harmless.

@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from memory_core import ids
 from memory_core.embeddings.base import Embedder
 from memory_core.filters import Cond, FilterNode, and_
-from memory_core.ids import ID_NAMESPACE
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.scoping import exact_scope_filter
 from memory_core.stores.graph.base import GraphStore
@@ -61,7 +60,8 @@ def query_keys(query: str) -> set[str]:
 
 
 def entity_id(scope: Scope, key: str) -> str:
-    return str(uuid.uuid5(ID_NAMESPACE, f"entity\x1f{scope.key()}\x1f{key}"))
+    legacy = f"entity\x1f{scope.key()}\x1f{key}"
+    return ids.current().derive(legacy, "entity", *ids.scope_parts(scope), key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,8 @@ class Alias:
     @property
     def id(self) -> str:
         scope = Scope(self.user_id, self.agent_id, self.run_id)
-        return str(uuid.uuid5(ID_NAMESPACE, f"alias\x1f{scope.key()}\x1f{self.key}"))
+        legacy = f"alias\x1f{scope.key()}\x1f{self.key}"
+        return ids.current().derive(legacy, "alias", *ids.scope_parts(scope), self.key)
 
     def payload(self) -> dict[str, Any]:
         payload = {"entity_id": self.entity_id, "name": self.name, "norm": self.key,

@@ -14,12 +14,11 @@ Names are resolved to entities by :class:`~memory_core.pipeline.entities.EntityI
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_core.ids import ID_NAMESPACE
+from memory_core import ids
 from memory_core.pipeline.entities import EntityIndex, Resolved, name_key
 from memory_core.pipeline.ops import GraphMergeOp
 from memory_core.prompts.memory_manager import Relation
@@ -152,5 +151,5 @@ def _linked(records: Sequence[MemoryRecord], source: str, destination: str) -> l
 
 
 def _edge_id(scope: Scope, src: str, rel: str, dst: str, memory: str | None) -> str:
-    material = "\x1f".join(("edge", scope.key(), src, rel, dst, memory or ""))
-    return str(uuid.uuid5(ID_NAMESPACE, material))
+    legacy = "\x1f".join(("edge", scope.key(), src, rel, dst, memory or ""))
+    return ids.current().derive(legacy, "edge", *ids.scope_parts(scope), src, rel, dst, memory)

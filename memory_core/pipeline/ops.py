@@ -23,11 +23,14 @@ from memory_core.types import MemoryRecord
 @dataclass(frozen=True, slots=True)
 class UpsertOp:
     """Write a whole record. ``embed_text`` is what the vectors are made from;
-    ``sparse_text``, when set, is what the BM25 vector is made from instead."""
+    ``sparse_text``, when set, is what the BM25 vector is made from instead. ``embed=False``
+    stores the record without a dense vector (a keyed record the caller does not want
+    embedded): BM25 and filters still find it."""
 
     record: MemoryRecord
     embed_text: str
     sparse_text: str | None = None
+    embed: bool = True
 
     @property
     def bm25_text(self) -> str:
@@ -45,6 +48,18 @@ class PatchOp:
 @dataclass(frozen=True, slots=True)
 class DeleteOp:
     ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceUpsertOp:
+    """Write the caller's vectors for records ``ids`` into the named vector space ``space``
+    (see :mod:`memory_core.stores.spaces`), with each record's scope ids. The vectors are
+    journaled: the engine cannot make them again."""
+
+    space: str
+    ids: tuple[str, ...]
+    vectors: tuple[tuple[float, ...], ...]
+    scopes: tuple[dict[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +96,14 @@ class GraphForgetOp:
 
 
 Op: TypeAlias = (
-    UpsertOp | PatchOp | DeleteOp | DeleteScopeOp | GraphMergeOp | GraphCloseOp | GraphForgetOp
+    UpsertOp
+    | PatchOp
+    | DeleteOp
+    | DeleteScopeOp
+    | GraphMergeOp
+    | GraphCloseOp
+    | GraphForgetOp
+    | SpaceUpsertOp
 )
 #: Ops with work on the graph side (a scope delete has work on both sides).
 GRAPH_OPS = (GraphMergeOp, GraphCloseOp, GraphForgetOp, DeleteScopeOp)
@@ -96,7 +118,9 @@ def op_from_json(text: str) -> Op:
 
 
 def ops_to_json(ops: list[Op]) -> str:
-    return json.dumps([_op_to_dict(op) for op in ops], separators=(",", ":"), ensure_ascii=False)
+    """Strict JSON (a NaN raises ``ValueError``): the journal holds only what can be replayed."""
+    entry = [_op_to_dict(op) for op in ops]
+    return json.dumps(entry, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def ops_from_json(text: str) -> list[Op]:
@@ -105,7 +129,13 @@ def ops_from_json(text: str) -> list[Op]:
 
 def _op_to_dict(op: Op) -> dict[str, Any]:
     if isinstance(op, UpsertOp):
-        out = {"op": "upsert", "record": op.record.model_dump(), "embed_text": op.embed_text}
+        out: dict[str, Any] = {
+            "op": "upsert",
+            "record": op.record.model_dump(),
+            "embed_text": op.embed_text,
+        }
+        if not op.embed:
+            out["embed"] = False
         return out if op.sparse_text is None else {**out, "sparse_text": op.sparse_text}
     if isinstance(op, PatchOp):
         return {"op": "patch", "ids": list(op.ids), "values": op.values}
@@ -120,6 +150,9 @@ def _op_to_dict(op: Op) -> dict[str, Any]:
                 "expired_at": op.expired_at, "valid_until": op.valid_until}  # fmt: skip
     if isinstance(op, GraphForgetOp):
         return {"op": "graph_forget", "memory_ids": list(op.memory_ids)}
+    if isinstance(op, SpaceUpsertOp):
+        return {"op": "space_upsert", "space": op.space, "ids": list(op.ids),
+                "vectors": [list(v) for v in op.vectors], "scopes": list(op.scopes)}  # fmt: skip
     return {"op": "delete_scope", "scope": op.scope}
 
 
@@ -127,7 +160,9 @@ def _op_from_dict(data: dict[str, Any]) -> Op:
     kind = data["op"]
     if kind == "upsert":
         record = MemoryRecord.model_validate(data["record"])
-        return UpsertOp(record, data["embed_text"], data.get("sparse_text"))
+        return UpsertOp(
+            record, data["embed_text"], data.get("sparse_text"), data.get("embed", True)
+        )
     if kind == "patch":
         return PatchOp(tuple(data["ids"]), data["values"])
     if kind == "delete":
@@ -144,4 +179,7 @@ def _op_from_dict(data: dict[str, Any]) -> Op:
         return GraphCloseOp(tuple(data["memory_ids"]), data["expired_at"], data["valid_until"])
     if kind == "graph_forget":
         return GraphForgetOp(tuple(data["memory_ids"]))
+    if kind == "space_upsert":
+        vectors = tuple(tuple(float(x) for x in v) for v in data["vectors"])
+        return SpaceUpsertOp(data["space"], tuple(data["ids"]), vectors, tuple(data["scopes"]))
     raise ValueError(f"unknown journal op {kind!r}")

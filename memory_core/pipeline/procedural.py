@@ -55,11 +55,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
-from memory_core.errors import EmptyTextError, InvalidInputError, InvalidMessageError
-from memory_core.llms.base import LLM, ChatMessage, Usage
-from memory_core.pipeline.normalize import IMAGE_PLACEHOLDER, as_message_list
+from memory_core.errors import EmptyTextError, InvalidInputError
+from memory_core.llms.base import LLM, Usage
+from memory_core.llms.base import ChatMessage as Prompt
+from memory_core.pipeline.messages import ChatMessage, ToolCall, to_messages
 from memory_core.prompts import fill, procedural
 from memory_core.prompts.procedural import ProceduralSummary, ProcedureStep, Status
 
@@ -79,171 +80,24 @@ DEFAULT_MAX_CHARS = 1_000
 NO_TASK = "(not stated in the trace)"
 REPLIED = "replied"
 
-Role = Literal["system", "user", "assistant", "tool"]
-_ROLES: dict[str, Role] = {
-    "system": "system",
-    "developer": "system",
-    "user": "user",
-    "human": "user",
-    "assistant": "assistant",
-    "ai": "assistant",
-    "tool": "tool",
-    "function": "tool",
-}
 _ERROR_TEXT = re.compile(r"\s*(error|traceback)\b", re.IGNORECASE)
-_IMAGE_PARTS = ("image_url", "image", "input_image")
 _ERROR_LINE_CHARS = 300
+_TRACE = (
+    "A procedural trace is a list of message dicts (OpenAI style, with tool_calls and tool "
+    "results) or of LangChain / LlamaIndex messages"
+)
 
 
 # --- the parsed trace --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Call:
-    id: str | None
-    name: str
-    arguments: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Turn:
-    role: Role
-    text: str
-    calls: tuple[_Call, ...] = ()
-    call_id: str | None = None  # tool results: the call they answer
-    name: str | None = None  # tool results: the tool's name, if given
-    error: bool = False  # tool results: flagged as an error by the message itself
-
-
-def _parse(messages: Any) -> list[_Turn]:
-    """Validated turns; :class:`EmptyTextError` if no user, assistant or tool turn is left."""
-    raw = as_message_list(
-        messages,
-        "A procedural trace is a list of message dicts (OpenAI style, with tool_calls and "
-        "tool results)",
-    )
-    turns = [_turn(item, index) for index, item in enumerate(raw)]
-    if not any(t.role != "system" and (t.text.strip() or t.calls) for t in turns):
+def _parse(messages: Any) -> list[ChatMessage]:
+    """The trace through the one normaliser; :class:`EmptyTextError` if no user, assistant
+    or tool turn is left."""
+    turns = to_messages(messages, expected=_TRACE, label="Trace message")
+    if not any(t.role != "system" and (t.content or t.tool_calls) for t in turns):
         raise EmptyTextError()
     return turns
-
-
-def _turn(item: Any, index: int) -> _Turn:
-    if isinstance(item, str):
-        return _Turn("user", item.strip())
-    if not isinstance(item, Mapping):
-        raise InvalidMessageError(
-            f"Trace message {index} is a {type(item).__name__}; use a dict with 'role' and "
-            "'content' (and 'tool_calls' / 'tool_call_id' for tools)."
-        )
-    role = _role(item, index)
-    if role == "tool":
-        return _tool_turn(item, index)
-    text = _text(item.get("content"), index).strip()
-    calls = _calls(item, index) if role == "assistant" else ()
-    return _Turn(role, text, calls)
-
-
-def _role(item: Mapping[str, Any], index: int) -> Role:
-    given = item.get("role", item.get("type", "user"))
-    role = _ROLES.get(given) if isinstance(given, str) else None
-    if role is None:
-        raise InvalidMessageError(
-            f"Trace message {index} has role {given!r}; use one of "
-            f"{', '.join(sorted(_ROLES))} (as 'role', or LangChain's 'type')."
-        )
-    return role
-
-
-def _tool_turn(item: Mapping[str, Any], index: int) -> _Turn:
-    call_id = _optional_str(item, "tool_call_id", index)
-    name = _optional_str(item, "name", index)
-    content = item.get("content")
-    text = _json_text(content) if isinstance(content, Mapping) else _text(content, index)
-    flagged = item.get("is_error") is True or item.get("status") == "error"
-    return _Turn("tool", text.strip(), call_id=call_id, name=name, error=flagged)
-
-
-def _calls(item: Mapping[str, Any], index: int) -> tuple[_Call, ...]:
-    raw = item.get("tool_calls") or []
-    if not isinstance(raw, Sequence) or isinstance(raw, str):
-        raise InvalidMessageError(
-            f"Trace message {index} has tool_calls {raw!r}; use a list of "
-            "{'id', 'function': {'name', 'arguments'}} dicts."
-        )
-    calls = [_call(call, index) for call in raw]
-    legacy = item.get("function_call")
-    if legacy:
-        calls.append(_call({"function": legacy}, index))
-    return tuple(calls)
-
-
-def _call(call: Any, index: int) -> _Call:
-    spec = call.get("function", call) if isinstance(call, Mapping) else None
-    name = spec.get("name") if isinstance(spec, Mapping) else None
-    if not isinstance(call, Mapping) or not isinstance(spec, Mapping) or not _is_text(name):
-        raise InvalidMessageError(
-            f"Trace message {index} has a tool call {call!r}; use {{'id': ..., 'function': "
-            "{'name': ..., 'arguments': '<JSON>'}} (or LangChain's {'id', 'name', 'args'})."
-        )
-    call_id = call.get("id")
-    arguments = spec.get("arguments", spec.get("args"))
-    return _Call(call_id if _is_text(call_id) else None, str(name).strip(), _arguments(arguments))
-
-
-def _arguments(arguments: Any) -> str:
-    """Arguments as one-line JSON, the same for OpenAI's JSON string and LangChain's dict."""
-    value: Any = arguments
-    if isinstance(arguments, str):
-        try:
-            value = json.loads(arguments) if arguments.strip() else None
-        except ValueError:
-            return arguments.strip()  # not JSON: shown exactly as the model wrote it
-    if value is None or value == {}:
-        return ""
-    return _json_text(value)
-
-
-def _text(content: Any, index: int) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Sequence):
-        return "\n".join(filter(None, (_part_text(part, index) for part in content)))
-    raise InvalidMessageError(
-        f"Trace message {index} content is a {type(content).__name__}; use a string or a list "
-        "of {'type': 'text', 'text': ...} parts."
-    )
-
-
-def _part_text(part: Any, index: int) -> str:
-    if isinstance(part, str):
-        return part
-    if not isinstance(part, Mapping):
-        raise InvalidMessageError(
-            f"Trace message {index} has a content part {part!r}; use a string or a "
-            "{'type': 'text', 'text': ...} dict."
-        )
-    if part.get("type") in _IMAGE_PARTS:
-        return IMAGE_PLACEHOLDER
-    text = part.get("text")
-    return text if isinstance(text, str) else ""  # tool_use, reasoning…: carried elsewhere
-
-
-def _optional_str(item: Mapping[str, Any], key: str, index: int) -> str | None:
-    value = item.get(key)
-    if value is None:
-        return None
-    if not _is_text(value):
-        raise InvalidMessageError(
-            f"Trace message {index} has {key} {value!r}; use a non-empty string or leave it out."
-        )
-    return str(value)
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
 
 
 def _json_text(value: Any) -> str:
@@ -275,7 +129,7 @@ class _Draft:
     tool: str | None = None  # None for a reply
     result: str | None = None
     errors: list[str] = field(default_factory=list)
-    call: _Call | None = None  # a tool call still waiting for its result
+    call: ToolCall | None = None  # a tool call still waiting for its result
 
 
 @dataclass(slots=True)
@@ -286,23 +140,23 @@ class _Run:
     pending: list[_Draft] = field(default_factory=list)
     user_after_last_step: bool = False
 
-    def add(self, turn: _Turn, max_chars: int) -> None:
-        if turn.role == "user" and turn.text:
+    def add(self, turn: ChatMessage, max_chars: int) -> None:
+        if turn.role == "user" and turn.content:
             self.user_after_last_step = bool(self.drafts)
         elif turn.role == "assistant":
             self._assistant(turn, max_chars)
         elif turn.role == "tool":
             self._tool(turn, max_chars)
 
-    def _assistant(self, turn: _Turn, max_chars: int) -> None:
-        if turn.text:
-            self._append(_Draft(REPLIED, result=truncate(turn.text, max_chars)))
-        for call in turn.calls:
+    def _assistant(self, turn: ChatMessage, max_chars: int) -> None:
+        if turn.content:
+            self._append(_Draft(REPLIED, result=truncate(turn.content, max_chars)))
+        for call in turn.tool_calls:
             draft = _Draft(_call_action(call, max_chars), call.name, call=call)
             self._append(draft)
             self.pending.append(draft)
 
-    def _tool(self, turn: _Turn, max_chars: int) -> None:
+    def _tool(self, turn: ChatMessage, max_chars: int) -> None:
         draft = self._match(turn)
         if draft is None:
             tool = f"tool {turn.name}" if turn.name else "a tool"
@@ -312,13 +166,15 @@ class _Run:
         else:
             self.pending.remove(draft)
             draft.call = None
-        draft.result = truncate(turn.text, max_chars)
-        if turn.error or _ERROR_TEXT.match(turn.text):
-            draft.errors = [_error_line(turn.text)]
+        draft.result = truncate(turn.content, max_chars)
+        if turn.error or _ERROR_TEXT.match(turn.content):
+            draft.errors = [_error_line(turn.content)]
 
-    def _match(self, turn: _Turn) -> _Draft | None:
-        if turn.call_id is not None:
-            return next((d for d in self.pending if d.call and d.call.id == turn.call_id), None)
+    def _match(self, turn: ChatMessage) -> _Draft | None:
+        if turn.tool_call_id is not None:
+            return next(
+                (d for d in self.pending if d.call and d.call.id == turn.tool_call_id), None
+            )
         same_name = [d for d in self.pending if d.call and d.call.name == turn.name]
         candidates = same_name or self.pending
         return candidates[0] if candidates else None
@@ -351,7 +207,7 @@ class _Run:
         return "in_progress"
 
 
-def _call_action(call: _Call, max_chars: int) -> str:
+def _call_action(call: ToolCall, max_chars: int) -> str:
     if not call.arguments:
         return f"called tool {call.name} with no arguments"
     return f"called tool {call.name} with {truncate(call.arguments, max_chars)}"
@@ -365,7 +221,7 @@ def _error_line(text: str) -> str:
     return truncate(line, _ERROR_LINE_CHARS)
 
 
-def _run(turns: Sequence[_Turn], max_chars: int) -> _Run:
+def _run(turns: Sequence[ChatMessage], max_chars: int) -> _Run:
     if max_chars < 1:
         raise InvalidInputError(
             f"max_chars must be a positive number of characters, got {max_chars}; the default "
@@ -377,10 +233,10 @@ def _run(turns: Sequence[_Turn], max_chars: int) -> _Run:
     return run
 
 
-def _task(task: str | None, turns: Sequence[_Turn], max_chars: int) -> str:
+def _task(task: str | None, turns: Sequence[ChatMessage], max_chars: int) -> str:
     if task is not None and task.strip():
         return " ".join(task.split())
-    first = next((t.text for t in turns if t.role == "user" and t.text), None)
+    first = next((t.content for t in turns if t.role == "user" and t.content), None)
     return truncate(first, max_chars) if first else NO_TASK
 
 
@@ -441,7 +297,7 @@ def render_trace(messages: Any, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     return "\n".join(_trace_lines(_parse(messages), max_chars))
 
 
-def _trace_lines(turns: Sequence[_Turn], max_chars: int) -> list[str]:
+def _trace_lines(turns: Sequence[ChatMessage], max_chars: int) -> list[str]:
     lines: list[str] = []
     for turn in turns:
         for text in _turn_texts(turn, max_chars):
@@ -449,14 +305,14 @@ def _trace_lines(turns: Sequence[_Turn], max_chars: int) -> list[str]:
     return lines
 
 
-def _turn_texts(turn: _Turn, max_chars: int) -> list[str]:
+def _turn_texts(turn: ChatMessage, max_chars: int) -> list[str]:
     if turn.role == "tool":
         who = f"tool {turn.name} result" if turn.name else "tool result"
-        ref = f" (call {turn.call_id})" if turn.call_id else ""
+        ref = f" (call {turn.tool_call_id})" if turn.tool_call_id else ""
         flag = " [flagged as an error]" if turn.error else ""
-        return [f"{who}{ref}{flag}: {truncate(turn.text, max_chars)}"]
-    texts = [f"{turn.role}: {truncate(turn.text, max_chars)}"] if turn.text else []
-    for call in turn.calls:
+        return [f"{who}{ref}{flag}: {truncate(turn.content, max_chars)}"]
+    texts = [f"{turn.role}: {truncate(turn.content, max_chars)}"] if turn.content else []
+    for call in turn.tool_calls:
         ref = f" (call {call.id})" if call.id else ""
         texts.append(f"assistant {_call_action(call, max_chars)}{ref}")
     return texts
@@ -500,7 +356,7 @@ def _prompt(
     custom_instructions: str | None,
     prompts: Mapping[str, str],
     today: date,
-) -> list[ChatMessage]:
+) -> list[Prompt]:
     instructions = (custom_instructions or "").strip()
     task = " ".join(given_task.split()) if given_task and given_task.strip() else None
     values = {
@@ -522,7 +378,7 @@ def _fill(prompts: Mapping[str, str], part: str, default: str, values: Mapping[s
 
 
 def _settle(
-    summary: ProceduralSummary, task: str | None, turns: Sequence[_Turn], max_chars: int
+    summary: ProceduralSummary, task: str | None, turns: Sequence[ChatMessage], max_chars: int
 ) -> ProceduralSummary:
     """The caller's task wins; an empty task falls back to the trace's; steps numbered 1..n."""
     keep = summary.task if summary.task.strip() and not (task and task.strip()) else None

@@ -26,7 +26,13 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from memory_core.embeddings.base import Embedder
-from memory_core.errors import GraphUnavailableError, StoreError
+from memory_core.errors import (
+    ClosedError,
+    ConfigError,
+    GraphUnavailableError,
+    InvalidInputError,
+    StoreError,
+)
 from memory_core.filters import Cond
 from memory_core.pipeline.entities import GraphSide
 from memory_core.pipeline.ops import (
@@ -38,14 +44,23 @@ from memory_core.pipeline.ops import (
     GraphMergeOp,
     Op,
     PatchOp,
+    SpaceUpsertOp,
     UpsertOp,
+    ops_from_json,
+    ops_to_json,
 )
 from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.stores.history import HistoryRow, HistoryStore, Purge
+from memory_core.stores.spaces import Spaces
 from memory_core.stores.vector.base import VectorPoint, VectorStore
 from memory_core.types import Scope
+from memory_core.validation import check_json, check_record, check_text
 
 log = logging.getLogger("memory_core")
+
+#: Failures of a journal entry that replaying again can never fix: a malformed entry or a
+#: value a store refuses (an old release journaled what the validator now refuses).
+PERMANENT_FAILURES = (InvalidInputError, ValueError, TypeError, KeyError, RecursionError)
 
 
 class Writer:
@@ -62,6 +77,8 @@ class Writer:
         self.embedder = embedder
         self.bm25 = bm25
         self.graph = graph
+        #: The caller's named vector spaces; an erase reaches them too.
+        self.spaces: Spaces | None = None
         #: Held while planning and committing, so concurrent identical writes see each
         #: other (32 racing identical adds make one memory).
         self.lock = asyncio.Lock()
@@ -69,10 +86,12 @@ class Writer:
         self.graph_backlog = 0
         self._graph_error = ""  # the last reason the graph was skipped
         self._replaying = False
+        #: Set when the engine closes: a later commit raises before journaling anything.
+        self.closed = False
 
     async def embed(self, ops: Sequence[Op]) -> dict[str, list[float]]:
         """Dense vectors for the upserts, keyed by record id (done before taking the lock)."""
-        upserts = [op for op in ops if isinstance(op, UpsertOp)]
+        upserts = [op for op in ops if isinstance(op, UpsertOp) and op.embed]
         if not upserts:
             return {}
         vectors = await self.embedder.embed_documents([op.embed_text for op in upserts])
@@ -87,8 +106,11 @@ class Writer:
     ) -> str | None:
         """Journal then apply ``ops``; returns why the graph was skipped, if it was. The
         caller holds :attr:`lock`."""
+        if self.closed:
+            raise ClosedError()
         if not ops and not rows and not purges:
             return None
+        check_ops(ops, rows)  # nothing enters the journal that could not be applied
         entry = await self.history.begin(ops, rows, purges)
         skipped = await self.apply(ops, vectors or {})
         await self.history.finish(entry)
@@ -101,13 +123,30 @@ class Writer:
         self.graph_backlog = 0
         self._replaying = True
         try:
-            for entry, ops in pending:
-                log.info("memory-core: replaying journal entry %s (%s ops)", entry, len(ops))
-                await self.apply(ops, {})
+            for entry, text in pending:
+                log.info("memory-core: replaying journal entry %s", entry)
+                try:
+                    await self.apply(ops_from_json(text), {})
+                except ConfigError:
+                    raise  # the configuration changed (a dimension): fixable, not the entry's
+                except PERMANENT_FAILURES as exc:
+                    await self._quarantine(entry, exc)
+                    continue
                 await self.history.finish(entry)
         finally:
             self._replaying = False
         return len(pending)
+
+    async def _quarantine(self, entry: int, exc: BaseException) -> None:
+        """Set aside an entry that fails for a reason replaying will never change, so the
+        home opens; it stays listable (``memory-core journal``) until purged."""
+        cause = f"{type(exc).__name__}: {exc}"[:2000]
+        log.error(
+            "memory-core: journal entry %s can never be applied and was quarantined (%s). "
+            "List it with `memory-core journal`, drop it with `memory-core journal --purge`.",
+            entry, cause,
+        )  # fmt: skip
+        await self.history.quarantine(entry, cause)
 
     async def apply(self, ops: Sequence[Op], vectors: Mapping[str, Sequence[float]]) -> str | None:
         """Apply the vector side of ``ops``, then the graph side; returns why the graph side
@@ -139,9 +178,17 @@ class Writer:
             await self.store.set_payload(op.ids, op.values)
         elif isinstance(op, DeleteOp):
             await self.store.delete(op.ids)
+            if self.spaces is not None:
+                await self.spaces.delete(op.ids)
+        elif isinstance(op, SpaceUpsertOp):
+            if self.spaces is None:
+                raise StoreError("A vector-space write needs the engine's spaces; none are set.")
+            await self.spaces.upsert(op.space, op.ids, op.vectors, op.scopes)
         elif isinstance(op, DeleteScopeOp):
             scope_filter = None if op.scope is None else Scope(**op.scope).filter()
             await self.store.delete_where(scope_filter)
+            if self.spaces is not None:
+                await self.spaces.delete_where(scope_filter)
             if self.graph is not None:
                 await self.graph.index.store.delete_where(scope_filter)
         elif isinstance(op, GraphMergeOp) and self.graph is not None and op.aliases:
@@ -157,14 +204,14 @@ class Writer:
     async def _upsert(self, ops: list[UpsertOp], vectors: Mapping[str, Sequence[float]]) -> None:
         if not ops:
             return
-        missing = [op for op in ops if op.record.id not in vectors]
+        missing = [op for op in ops if op.embed and op.record.id not in vectors]
         if missing:  # replay, or a caller that did not pre-embed
             fresh = await self.embedder.embed_documents([op.embed_text for op in missing])
             vectors = {**vectors, **{op.record.id: v for op, v in zip(missing, fresh, strict=True)}}
         points = [
             VectorPoint(
                 op.record.id,
-                vectors[op.record.id],
+                vectors[op.record.id] if op.embed else None,
                 self.bm25.document(op.bm25_text),
                 op.record.to_payload() | {"embed_text": op.embed_text},
             )
@@ -208,3 +255,24 @@ class Writer:
                 await self.graph.index.store.delete_where(Cond("entity_id", "in", tuple(erased)))
         elif isinstance(op, DeleteScopeOp):
             await graph.delete_scope(op.scope)
+
+
+def check_ops(ops: Sequence[Op], rows: Sequence[HistoryRow]) -> None:
+    """The last check before the journal, shared by every write path: each record as a store
+    will keep it (:func:`~memory_core.validation.check_record`), each patch, each history text,
+    and the entry as strict JSON (no NaN, valid Unicode) — so an entry never fails on replay
+    for a reason that was already there when it was written."""
+    for op in ops:
+        if isinstance(op, UpsertOp):
+            check_record(op.record)
+            check_text(op.embed_text, "the embedded text")
+        elif isinstance(op, PatchOp):
+            check_json(op.values, "a patch")
+    for row in rows:
+        for text in (row.old_memory, row.new_memory, row.memory_id):
+            if text is not None:
+                check_text(text, "a history text")
+    try:
+        ops_to_json(list(ops)).encode("utf-8")
+    except (ValueError, TypeError) as exc:  # NaN, a lone surrogate, a non-JSON value
+        raise InvalidInputError(f"This write cannot be journaled: {exc}") from None

@@ -10,7 +10,6 @@ kind, caller filters — built in :mod:`memory_core.scoping`). Each list is
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 
 from memory_core.config import SearchConfig
@@ -22,12 +21,7 @@ from memory_core.retrieval.fusion import FUSIONS, Fusion, rrf
 from memory_core.retrieval.query import speaker_list
 from memory_core.stores.vector.base import DENSE, SPARSE, Hit, VectorQuery, VectorStore
 from memory_core.types import MemoryRecord
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    record: MemoryRecord
-    score: float
+from memory_core.types import ScoredRecord as Scored
 
 
 class Retriever:

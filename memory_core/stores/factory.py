@@ -19,10 +19,11 @@ ENTITY_SUFFIX = "_entities"
 
 
 def create_vector_store(
-    config: VectorStoreConfig, home: Path, *, entities: bool = False
+    config: VectorStoreConfig, home: Path, *, entities: bool = False, suffix: str = ""
 ) -> VectorStore:
-    """The memories' store, or with ``entities=True`` the entity names' one beside it."""
-    suffix = ENTITY_SUFFIX if entities else ""
+    """The memories' store, or with ``entities=True`` the entity names' one beside it (or,
+    with a ``suffix``, another collection beside it: a named vector space's)."""
+    suffix = ENTITY_SUFFIX if entities else suffix
     collection = config.collection + suffix
     # A configured path is a directory an embedded engine locks: entities get a sibling.
     path = config.path.with_name(config.path.name + suffix) if config.path else None

@@ -64,6 +64,9 @@ class SqliteThread:
             # lose the last transactions, and the journal replays what the stores missed.
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            # Erasure erases: freed pages and cells are overwritten with zeros, so a deleted
+            # memory's text does not linger in the file's free space.
+            conn.execute("PRAGMA secure_delete=ON")
             conn.executescript(schema)
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -78,6 +81,8 @@ class SqliteThread:
         self._executor.shutdown(wait=True)
 
     def _disconnect(self) -> None:
+        # Fold the WAL into the database and empty it: erased text must not stay in the WAL.
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.close()
         self._conn = None
 

@@ -680,3 +680,41 @@ async def test_filters_on_the_point_id(store: VectorStore) -> None:
     assert await store.count(others) == 4
     with pytest.raises(InvalidFilterError, match="'id' supports"):
         await store.count(Cond("id", "gt", 3))
+
+
+async def test_facet_counts_values_of_an_indexed_field(store: VectorStore) -> None:
+    """Counts per value, list fields counting each element, under a filter, most frequent
+    first, cut to ``limit``; and equal to counting the points by hand (the reference)."""
+    tags = [["a", "b"], ["a"], ["a", "c"], ["b"], [], ["a", "b", "c"]]
+    payloads = [{"user_id": "u" if n < 4 else "v", "tags": t} for n, t in enumerate(tags)]
+    await store.upsert([point(n, payload) for n, payload in enumerate(payloads)])
+    assert await store.facet("tags", None, 10) == {"a": 4, "b": 3, "c": 2}
+    only_u = Cond("user_id", "eq", "u")
+    by_hand = {"a": 0, "b": 0, "c": 0}
+    for payload in payloads:
+        if holds(only_u, payload):
+            for tag in payload["tags"]:
+                by_hand[tag] += 1
+    assert await store.facet("tags", only_u, 10) == {k: v for k, v in by_hand.items() if v}
+    assert await store.facet("tags", None, 1) == {"a": 4}
+    assert await store.facet("user_id", None, 10) == {"u": 4, "v": 2}
+    assert await store.facet("tags", parse_filter({"user_id": "nobody"}), 10) == {}
+
+
+async def test_facet_refuses_unindexed_fields_and_bad_limits(store: VectorStore) -> None:
+    with pytest.raises(InvalidInputError, match="keyword-indexed"):
+        await store.facet("metadata.topic", None, 10)
+    with pytest.raises(InvalidInputError, match="limit"):
+        await store.facet("tags", None, 0)
+
+
+async def test_scroll_newest_first_orders_by_created_at(store: VectorStore) -> None:
+    stamps = [5.0, 1.0, 9.0, 3.0, 7.0]
+    await store.upsert([point(n, {"created_at": t, "user_id": "u"}) for n, t in enumerate(stamps)])
+    page, cursor = await store.scroll(None, 3, newest_first=True)
+    assert [hit.payload["created_at"] for hit in page] == [9.0, 7.0, 5.0]
+    assert cursor is None
+    page, _ = await store.scroll(Cond("created_at", "lt", 6.0), 10, newest_first=True)
+    assert [hit.payload["created_at"] for hit in page] == [5.0, 3.0, 1.0]
+    with pytest.raises(InvalidInputError, match="no cursor"):
+        await store.scroll(None, 3, pid(0), newest_first=True)

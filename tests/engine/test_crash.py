@@ -17,7 +17,7 @@ from pathlib import Path
 
 from memory_core import Memory, MemoryConfig
 from memory_core.embeddings import LocalEmbedder
-from memory_core.ids import memory_id
+from memory_core.ids import memory_id, using
 from memory_core.types import Scope
 
 KILLS = 50
@@ -62,7 +62,8 @@ def _check_home(
         for tag, indexes in acked.items():
             for i in indexes:
                 text = f"crash fact {tag} {i}"
-                rec_id = memory_id(scope, "message", text, role="user")
+                with using(memory.engine.id_scheme):  # the home's ids, keyed by its secret
+                    rec_id = memory_id(scope, "message", text, role="user")
                 assert memory.get(rec_id)["memory"] == text, f"seed={seed}: lost {text!r}"
                 hits = memory.search(text, user_id="crash", filters={"tag": tag}, limit=20)
                 assert rec_id in {h["id"] for h in hits["results"]}, f"seed={seed}: {text!r}"

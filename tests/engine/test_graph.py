@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from memory_core import Memory, MemoryConfig
+from memory_core import Memory, MemoryConfig, Provenance
 from memory_core.embeddings import LocalEmbedder
 from memory_core.errors import ConfigError
 from memory_core.testing import Reply, ScriptedOpenAIServer, chat_completion
@@ -84,7 +84,8 @@ def test_relations_are_stored_with_their_memories_and_origin(
 ) -> None:
     answer(llm, op("ADD", None, "Alice lives in Paris", "Alice", "Paris"),
            relations=[rel("Alice", "lives in", "Paris")])  # fmt: skip
-    added = memory.add("I'm Alice, I live in Paris", user_id="u1", source={"thread_id": "t1"})
+    stamp = Provenance({"thread_id": "t1"})  # as an adapter stamps it
+    added = memory.add("I'm Alice, I live in Paris", user_id="u1", source=stamp)
     [relation] = memory.relations(user_id="u1")
     assert (relation["source"], relation["relationship"], relation["destination"]) == (
         "Alice", "lives_in", "Paris")  # fmt: skip

@@ -200,7 +200,9 @@ def check_applied(memory: Memory, result: dict[str, Any], before: set[str]) -> N
     created: set[str] = set()
     closed: set[str] = set()
     for event in result["results"]:
-        item = dict(memory.get(event["id"]))  # MemoryNotFoundError if it is not stored
+        got = memory.get(event["id"])
+        assert got is not None, f"{event} is not stored"
+        item = dict(got)
         assert scope_of(item) == {"user_id": "alice"}, (event, item)
         kind = event["event"]
         if kind in ("ADD", "UPDATE"):

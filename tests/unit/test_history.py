@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from memory_core.errors import HomeCorruptError
-from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, PatchOp, UpsertOp
+from memory_core.pipeline.ops import DeleteOp, DeleteScopeOp, PatchOp, UpsertOp, ops_from_json
 from memory_core.stores.history import HistoryRow, HistoryStore, Purge
 from memory_core.types import MemoryRecord
 
@@ -27,10 +27,12 @@ async def test_pending_entries_round_trip_every_op(tmp_path: Path) -> None:
 
     reopened = HistoryStore(tmp_path / "h.sqlite3")
     await reopened.open()
-    assert await reopened.pending() == [(entry, ops)]
+    [(pending_id, text)] = await reopened.pending()
+    assert (pending_id, ops_from_json(text)) == (entry, ops)
     await reopened.finish(entry)
     assert await reopened.pending() == []
-    assert (await reopened.counts()) == {"history_rows": 1, "journal_pending": 0}
+    counts = await reopened.counts()
+    assert counts == {"history_rows": 1, "journal_pending": 0, "journal_quarantined": 0}
     await reopened.close()
 
 

@@ -39,7 +39,7 @@ from typing import Any, Protocol, TypeVar
 
 from memory_core.errors import InvalidFilterError, InvalidInputError
 from memory_core.filters import And, Cond, FilterNode, IsEmpty, Not, Or
-from memory_core.stores.vector.base import Hit, VectorPoint, VectorQuery
+from memory_core.stores.vector.base import KEYWORD_INDEXES, Hit, VectorPoint, VectorQuery
 
 C = TypeVar("C")
 
@@ -196,7 +196,7 @@ def in_order(ids: Sequence[str], hits: Sequence[Hit]) -> list[Hit]:
 def check_dense(points: Sequence[VectorPoint], dims: int) -> None:
     """Reject a wrong-sized dense vector before the backend does so less clearly."""
     for point in points:
-        if len(point.dense) != dims:
+        if point.dense is not None and len(point.dense) != dims:
             raise InvalidInputError(
                 f"Point {point.id} has a {len(point.dense)}-dimensional dense vector but the "
                 f"collection holds {dims}-dimensional ones. Embed with the collection's embedder."
@@ -236,6 +236,36 @@ def cursor_id(cursor: str | None) -> str | None:
             f"Invalid scroll cursor {cursor!r}: pass back the cursor a previous scroll returned, "
             "or None to start from the beginning."
         ) from None
+
+
+def facet_counts(hits: Sequence[tuple[Any, int]]) -> dict[str, int]:
+    """A facet response as ``{value: count}``, most frequent first, ties by value."""
+    pairs = sorted(((str(value), int(count)) for value, count in hits), key=_by_count)
+    return dict(pairs)
+
+
+def _by_count(pair: tuple[str, int]) -> tuple[int, str]:
+    return -pair[1], pair[0]
+
+
+def check_facet(key: str, limit: int) -> str:
+    """The facet key as a JSON path; the key must be one the backends index."""
+    if key not in KEYWORD_INDEXES:
+        raise InvalidInputError(
+            f"Cannot count values of {key!r}: facets need a keyword-indexed field, one of "
+            f"{list(KEYWORD_INDEXES)}."
+        )
+    if limit < 1:
+        raise InvalidInputError(f"facet() needs a limit of at least 1, got {limit}.")
+    return key
+
+
+def check_newest_first(newest_first: bool, cursor: str | None) -> None:
+    if newest_first and cursor is not None:
+        raise InvalidInputError(
+            "scroll(newest_first=True) returns one page and takes no cursor: ask for a larger "
+            "limit to go deeper."
+        )
 
 
 def check_limit(limit: int) -> None:

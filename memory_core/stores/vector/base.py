@@ -31,7 +31,20 @@ DENSE: Literal["dense"] = "dense"
 SPARSE: Literal["sparse"] = "sparse"
 
 #: Payload fields the engine filters on; backends create payload indexes for them.
-KEYWORD_INDEXES = ("user_id", "agent_id", "run_id", "actor_id", "role", "kind", "hash")
+KEYWORD_INDEXES = (
+    "user_id",
+    "agent_id",
+    "run_id",
+    "actor_id",
+    "role",
+    "kind",
+    "hash",
+    "path_key",
+    "path_prefixes",
+    "tags",
+)
+#: The float-indexed field ``scroll(newest_first=True)`` orders by.
+NEWEST_FIRST_KEY = "created_at"
 FLOAT_INDEXES = ("created_at", "updated_at", "expired_at", "expires_at", "t_from", "t_until")
 
 
@@ -43,10 +56,11 @@ class SparseVec:
 
 @dataclass(frozen=True, slots=True)
 class VectorPoint:
-    """A point to write. ``id`` is a UUID string."""
+    """A point to write. ``id`` is a UUID string; ``dense`` is ``None`` for a point kept
+    without a dense vector (found by BM25 and filters, never by a dense query)."""
 
     id: str
-    dense: Sequence[float]
+    dense: Sequence[float] | None
     sparse: SparseVec
     payload: Mapping[str, Any]
 
@@ -116,13 +130,28 @@ class VectorStore(Protocol):
         ...
 
     async def scroll(
-        self, filter: FilterNode | None, limit: int, cursor: str | None = None
+        self,
+        filter: FilterNode | None,
+        limit: int,
+        cursor: str | None = None,
+        *,
+        newest_first: bool = False,
     ) -> tuple[list[Hit], str | None]:
-        """Matching points in ascending id order from ``cursor``; returns (page, next cursor)."""
+        """Matching points in ascending id order from ``cursor``; returns (page, next cursor).
+
+        With ``newest_first``: the ``limit`` points with the highest ``created_at`` (payload,
+        float-indexed), highest first, in one page (no cursor: ask for more to go deeper).
+        """
         ...
 
     async def count(self, filter: FilterNode | None) -> int:
         """How many points match ``filter`` (exact)."""
+        ...
+
+    async def facet(self, key: str, filter: FilterNode | None, limit: int) -> dict[str, int]:
+        """How many points matching ``filter`` hold each value of the keyword-indexed field
+        ``key`` (exact; a list field counts each of its values): the ``limit`` most frequent
+        values, most frequent first (ties by value)."""
         ...
 
     async def close(self) -> None:

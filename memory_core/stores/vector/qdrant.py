@@ -48,6 +48,7 @@ from memory_core.stores.vector.base import (
     DENSE,
     FLOAT_INDEXES,
     KEYWORD_INDEXES,
+    NEWEST_FIRST_KEY,
     SPARSE,
     Hit,
     SparseVec,
@@ -238,10 +239,17 @@ class QdrantServerStore:
         return [[_hit(p.id, p.payload, p.score) for p in r.points] for r in responses]
 
     async def scroll(
-        self, filter: FilterNode | None, limit: int, cursor: str | None = None
+        self,
+        filter: FilterNode | None,
+        limit: int,
+        cursor: str | None = None,
+        *,
+        newest_first: bool = False,
     ) -> tuple[list[Hit], str | None]:
         client = self._require_open()
         _shared.check_limit(limit)
+        _shared.check_newest_first(newest_first, cursor)
+        newest = models.OrderBy(key=NEWEST_FIRST_KEY, direction=models.Direction.DESC)
         call = client.scroll(
             self.collection,
             scroll_filter=_filter(filter),
@@ -249,6 +257,7 @@ class QdrantServerStore:
             offset=_shared.cursor_id(cursor),
             with_payload=True,
             with_vectors=False,
+            order_by=newest if newest_first else None,
         )
         records, next_id = await self._guard("scroll", call)
         return [_hit(r.id, r.payload) for r in records], None if next_id is None else str(next_id)
@@ -257,6 +266,18 @@ class QdrantServerStore:
         client = self._require_open()
         call = client.count(self.collection, count_filter=_filter(filter), exact=True)
         return (await self._guard("count points", call)).count
+
+    async def facet(self, key: str, filter: FilterNode | None, limit: int) -> dict[str, int]:
+        client = self._require_open()
+        call = client.facet(
+            self.collection,
+            _shared.check_facet(key, limit),
+            facet_filter=_filter(filter),
+            limit=limit,
+            exact=True,
+        )
+        response = await self._guard("count values", call)
+        return _shared.facet_counts([(hit.value, hit.count) for hit in response.hits])
 
     # --- internals ----------------------------------------------------------------------
 
@@ -403,8 +424,9 @@ def _sparse(vec: SparseVec) -> models.SparseVector:
 
 
 def _point(point: VectorPoint) -> models.PointStruct:
-    dense = [float(x) for x in point.dense]
-    vectors: dict[str, Any] = {DENSE: dense, SPARSE: _sparse(point.sparse)}
+    vectors: dict[str, Any] = {SPARSE: _sparse(point.sparse)}
+    if point.dense is not None:
+        vectors[DENSE] = [float(x) for x in point.dense]
     return models.PointStruct(
         id=_shared.point_id(point.id), vector=vectors, payload=_shared.json_payload(point.payload)
     )

@@ -49,11 +49,12 @@ from memory_core.errors import (
     StoreError,
 )
 from memory_core.filters import FilterNode
-from memory_core.stores.vector import _shared
+from memory_core.stores.vector import _shared, edge_compaction
 from memory_core.stores.vector.base import (
     DENSE,
     FLOAT_INDEXES,
     KEYWORD_INDEXES,
+    NEWEST_FIRST_KEY,
     SPARSE,
     Hit,
     SparseVec,
@@ -147,6 +148,7 @@ class QdrantEdgeStore:
         self._dims = 0
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
+        self._erased = False
         self._opening_lock = asyncio.Lock()
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -174,7 +176,7 @@ class QdrantEdgeStore:
         self._shard, self._executor, self._closed = None, None, True
         if shard is None or executor is None:
             return
-        await asyncio.to_thread(self._shutdown, shard, executor)
+        await asyncio.to_thread(self._shutdown, shard, executor, self._leave)
 
     async def optimize(self) -> bool:
         """Build HNSW indexes and merge segments; returns whether anything changed.
@@ -207,12 +209,14 @@ class QdrantEdgeStore:
     async def delete(self, ids: Sequence[str]) -> None:
         self._require_open()
         if ids:
+            self._erasing()
             wanted: list[qe.PointId] = [*_shared.point_ids(ids)]
             operation = qe.UpdateOperation.delete_points(wanted)
             await self._update("delete points", operation)
 
     async def delete_where(self, filter: FilterNode | None) -> None:
         self._require_open()
+        self._erasing()
         flt = _filter(filter) if filter is not None else qe.Filter()
         await self._update("delete points", qe.UpdateOperation.delete_points_by_filter(flt))
 
@@ -239,16 +243,24 @@ class QdrantEdgeStore:
         return [[_hit(point) for point in points] for points in results]
 
     async def scroll(
-        self, filter: FilterNode | None, limit: int, cursor: str | None = None
+        self,
+        filter: FilterNode | None,
+        limit: int,
+        cursor: str | None = None,
+        *,
+        newest_first: bool = False,
     ) -> tuple[list[Hit], str | None]:
         self._require_open()
         _shared.check_limit(limit)
+        _shared.check_newest_first(newest_first, cursor)
+        newest = qe.OrderBy(NEWEST_FIRST_KEY, qe.Direction.Desc) if newest_first else None
         request = qe.ScrollRequest(
             offset=_shared.cursor_id(cursor),
             limit=limit,
             filter=_filter(filter),
             with_payload=True,
             with_vector=False,
+            order_by=newest,
         )
         records, next_id = await self._call("scroll", lambda s: s.scroll(request))
         return [_hit(r) for r in records], None if next_id is None else str(next_id)
@@ -258,7 +270,19 @@ class QdrantEdgeStore:
         request = qe.CountRequest(exact=True, filter=_filter(filter))
         return int(await self._call("count points", lambda s: s.count(request)))
 
+    async def facet(self, key: str, filter: FilterNode | None, limit: int) -> dict[str, int]:
+        self._require_open()
+        request = qe.FacetRequest(_shared.check_facet(key, limit), limit, True, _filter(filter))
+        response = await self._call("count values", lambda s: s.facet(request))
+        return _shared.facet_counts([(hit.value, hit.count) for hit in response.hits])
+
     # --- internals ----------------------------------------------------------------------
+
+    def _erasing(self) -> None:
+        """Before a delete: the shard must be rebuilt on close (see edge_compaction)."""
+        if not self._erased:
+            edge_compaction.mark_erased(self.path)
+            self._erased = True
 
     def _config(self, dims: int) -> Any:
         return qe.EdgeConfig(
@@ -270,6 +294,8 @@ class QdrantEdgeStore:
         """Create or load the shard (blocking), check its size, add missing indexes."""
         if self.path.exists() and not self.path.is_dir():
             raise HomeUnreadableError(str(self.path), "it is a file, not a directory")
+        edge_compaction.recover(self.path)
+        self._erased = edge_compaction.needs_rebuild(self.path)
         if (self.path / _CONFIG_FILE).exists():
             existing = self._stored_dims()
             if existing != dims:
@@ -328,12 +354,14 @@ class QdrantEdgeStore:
             if field not in present:
                 shard.update(qe.UpdateOperation.create_field_index(field, schema))
 
+    def _leave(self, shard: Any) -> None:
+        edge_compaction.leave(shard, self.path, self._config(self._dims))
+
     @staticmethod
-    def _shutdown(shard: Any, executor: ThreadPoolExecutor) -> None:
+    def _shutdown(shard: Any, executor: ThreadPoolExecutor, leave: Callable[[Any], None]) -> None:
         executor.shutdown(wait=True)  # let calls already running finish first
         try:
-            shard.flush()  # not needed for durability (see _update); it spares a WAL replay
-            shard.close()
+            leave(shard)  # flush and close; rebuilt first if it erased anything
         except BaseException as exc:
             if not _is_engine_error(exc):
                 raise
@@ -387,7 +415,9 @@ class QdrantEdgeStore:
         )
 
     def _point(self, point: VectorPoint) -> Any:
-        vectors = {DENSE: [float(x) for x in point.dense], SPARSE: _sparse(point.sparse)}
+        vectors: dict[str, Any] = {SPARSE: _sparse(point.sparse)}
+        if point.dense is not None:
+            vectors[DENSE] = [float(x) for x in point.dense]
         return qe.Point(_shared.point_id(point.id), vectors, _shared.json_payload(point.payload))
 
 

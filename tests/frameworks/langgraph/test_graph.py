@@ -22,7 +22,6 @@ from langgraph.store.base import BaseStore
 from memory_core_langgraph import MemoryStore
 
 from memory_core import Memory
-from memory_core.records import keyed_id
 
 
 class State(TypedDict, total=False):
@@ -76,7 +75,9 @@ def test_node_writes_are_stamped_with_thread_and_checkpoint(
 ) -> None:
     graph = _graph(store, saver)
     assert graph.invoke({"note": "likes tea"}, _config("t1"))["seen"] == ["likes tea"]
-    [record] = engine_memory.records.get([keyed_id("memories", "u1", "note-likes tea")])
+    [record] = engine_memory.records.get(
+        [engine_memory.records.keyed_id("memories", "u1", "note-likes tea")]
+    )
     stamp = record.source
     history = {t.config["configurable"]["checkpoint_id"]: t for t in saver.list(_config("t1"))}
     ran_from = history[stamp["checkpoint_id"]]

@@ -13,7 +13,6 @@ from memory_core_langgraph import MemoryStore
 from memory_core import AsyncMemory, Memory, MemoryConfig
 from memory_core.embeddings import LocalEmbedder
 from memory_core.errors import InvalidFilterError
-from memory_core.records import keyed_id
 from memory_core.testing import Reply, ScriptedOpenAIServer, chat_completion
 from memory_core.timeutil import now
 
@@ -69,7 +68,7 @@ def test_ttl_expired_items_are_never_returned_and_reads_refresh(store: MemorySto
     assert store.get(("docs",), "gone") is None
     assert [i.key for i in store.search(("docs",))] == ["kept"]
     assert [i.key for i in store.search(("docs",), query="stale")] == ["kept"]
-    rid = keyed_id("docs", "kept")
+    rid = store.engine.records.keyed_id("docs", "kept")
     [before] = store.call(store.engine.records.get([rid]))
     store.put(("docs",), "kept", {"text": "fresh"}, ttl=1000)
     store.get(("docs",), "kept", refresh_ttl=True)
@@ -83,7 +82,9 @@ def test_ttl_expired_items_are_never_returned_and_reads_refresh(store: MemorySto
 def test_ttl_config_default_applies_and_sweeper_starts_and_stops(engine_memory: Memory) -> None:
     with MemoryStore(engine_memory, ttl={"default_ttl": 5, "sweep_interval_minutes": 1}) as store:
         store.put(("docs",), "k", {"v": 1})
-        [record] = store.call(store.engine.records.get([keyed_id("docs", "k")]))
+        [record] = store.call(
+            store.engine.records.get([store.engine.records.keyed_id("docs", "k")])
+        )
         assert record.expires_at is not None and record.expires_at > now() + 4 * 60
         store.start_ttl_sweeper()
         assert store.stop_ttl_sweeper(timeout=10)
