@@ -142,11 +142,15 @@ class HomeCorruptError(HomeError):
 
 
 class HomeLockedError(HomeError):
-    def __init__(self, path: str) -> None:
+    """``holder`` names the process holding the home (``"process 4242 (python app.py)"``)
+    when it can be told, else it is ``None``."""
+
+    def __init__(self, path: str, holder: str | None = None) -> None:
+        self.holder = holder
         super().__init__(
-            f"Memory home {path!r} is in use by another process. The embedded stores allow one "
-            "process at a time: close the other Memory (or CLI), share one Memory object between "
-            "threads, or use a Qdrant server for several processes."
+            f"Memory home {path!r} is in use by {holder or 'another process'}. The embedded "
+            "stores allow one process at a time: close the other Memory (or CLI), share one "
+            "Memory object between threads, or use a Qdrant server for several processes."
         )
 
 

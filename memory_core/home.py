@@ -9,7 +9,8 @@
 
 The embedded stores (qdrant-edge, SQLite journal) admit one writer process; an exclusive
 ``flock`` on ``home/LOCK`` turns a second process into a clear :class:`HomeLockedError`
-instead of silent corruption. The OS drops the lock when the process dies, even on SIGKILL.
+instead of silent corruption; the holder writes its pid into the file, so the error names it.
+The OS drops the lock when the process dies, even on SIGKILL.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ class Home:
         try:
             fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
+            holder = _holder(lock_file)
             lock_file.close()
-            raise HomeLockedError(str(self.path)) from exc
+            raise HomeLockedError(str(self.path), holder) from exc
         lock_file.seek(0)
         lock_file.truncate()
         lock_file.write(f"{os.getpid()}\n")
@@ -56,3 +58,18 @@ class Home:
             fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
             self._lock_file.close()
             self._lock_file = None
+
+
+def _holder(lock_file: IO[str]) -> str | None:
+    """The process holding the lock, from the pid it wrote (and, where ``/proc`` exists, its
+    command line); ``None`` when the file holds no pid yet."""
+    lock_file.seek(0)
+    pid = lock_file.read().strip()
+    if not pid.isdigit():
+        return None
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return f"process {pid}"
+    command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+    return f"process {pid} ({command[:200]})" if command else f"process {pid}"

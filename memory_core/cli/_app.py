@@ -20,13 +20,14 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, Protocol, TypeVar, cast
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
+from typer.core import TyperGroup
 
 from memory_core import __version__
 from memory_core.config import MemoryConfig
@@ -35,8 +36,65 @@ from memory_core.memory import AsyncMemory
 
 T = TypeVar("T")
 
+# typer >= 0.20 vendors its own click: its errors are not ``click``'s. Both are found through
+# the public ``typer.BadParameter`` (a UsageError, itself a ClickException).
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_CLICK_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+class _ClickError(Protocol):
+    exit_code: int
+
+    def format_message(self) -> str: ...
+
+
+class _Group(TyperGroup):
+    """The app's command group, with two fixes to typer's defaults:
+
+    * usage errors (a missing argument, an unknown option, a bad value) honour ``--json`` like
+      every other error: ``{"error": {"type": "UsageError", "message"}}`` on stdout and exit
+      code 2, instead of typer's framed text on stderr;
+    * ``--help`` is shown as a flag (typer's rich help prints ``--help <bool>``), like the
+      app's own switches (:func:`flag`).
+    """
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _as_flag(super().get_help_option(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _as_flag(command.get_help_option(ctx))
+        return command
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or "--json" not in argv:
+            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_ERROR as exc:
+            kind = "UsageError" if isinstance(exc, _USAGE_ERROR) else type(exc).__name__
+            error = cast(_ClickError, exc)
+            emit_json({"error": {"type": kind, "message": error.format_message()}})
+            code = error.exit_code
+        except typer.Abort:
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="memory-core",
+    cls=_Group,
     help="Long-term memory for AI agents: add, search and manage memories offline.",
     no_args_is_help=True,
     add_completion=False,
@@ -44,10 +102,24 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _as_flag(option: Any) -> Any:
+    if option is not None:
+        option.metavar = ""  # the help option is built (and cached) by typer; shown bare
+    return option
+
+
 # --- options shared by every command (accepted before or after the command name) ---------
 
+
+def flag(*names: str, help: str) -> Any:
+    """A boolean switch, shown in ``--help`` as ``--json``, not ``--json <bool>`` (typer's rich
+    help prints every option's type unless it has a metavar)."""
+    return typer.Option(*names, help=help, metavar="")
+
+
 JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print machine-readable JSON to stdout, nothing else.")
+    bool, flag("--json", help="Print machine-readable JSON to stdout, nothing else.")
 ]
 HomeOpt = Annotated[
     Path | None,
@@ -118,7 +190,11 @@ def _main(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            metavar="",
+            help="Show the version and exit.",
         ),
     ] = False,
 ) -> None:

@@ -44,12 +44,13 @@ from memory_core.cli._app import (
     emit_json,
     err,
     errors,
+    flag,
     note,
     run,
     settings,
 )
 from memory_core.errors import InvalidInputError
-from memory_core.io.jsonl import count_lines, read_jsonl, write_jsonl
+from memory_core.io.jsonl import count_lines, dumps_line, read_jsonl, write_jsonl
 from memory_core.io.locomo import LocomoSession, iter_sessions, load_locomo
 from memory_core.memory import AsyncMemory
 from memory_core.types import MemoryRecord, Scope
@@ -89,19 +90,24 @@ def export(
         str, typer.Option("--out", "-o", help="File to write, or '-' for stdout.")
     ] = "-",
     current_only: Annotated[
-        bool, typer.Option("--current-only", help="Leave out superseded / invalidated records.")
+        bool, flag("--current-only", help="Leave out superseded / invalidated records.")
     ] = False,
     json_output: JsonOpt = False,
     home: HomeOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Write whole records as JSONL (the whole home unless a scope is given)."""
+    """Write whole records as JSONL (the whole home unless a scope is given).
+
+    With --json and no --out: one JSON document on stdout, {"records": [...], "exported": N}.
+    """
     st = settings(ctx, json_output, home, config_file)
     to_stdout = out_path == "-"
     with errors(st):
         scope = {"user_id": user, "agent_id": agent, "run_id": run_id}
         with _output(out_path) as handle:
             count = run(st, lambda m: _export(m, handle, scope, current_only, st, to_stdout))
+            if st.json and to_stdout:
+                handle.write(f'], "exported": {count}}}\n')
         if st.json and not to_stdout:
             emit_json({"exported": count, "out": out_path})
         elif not st.json:
@@ -139,12 +145,21 @@ async def _export(
     if not any(scope.values()):
         counts = await engine.stats()
         total = counts["current" if current_only else "memories"]
+    # JSONL, or with --json on stdout the records of one JSON document, streamed (the command
+    # closes the document): a big home is never held in memory either way.
+    as_document = st.json and to_stdout
+    if as_document:
+        handle.write('{"records": [')
     count = 0
     with progress(not st.json and not to_stdout) as bar:
         task = bar.add_task("exporting", total=total)
         lines = engine.export_dump(scope=Scope(**scope), include_expired=not current_only)
         async for line in lines:  # each record with its history and relations: lossless
-            count += write_jsonl([line], handle)
+            if as_document:
+                handle.write(("," if count else "") + "\n" + dumps_line(line))
+                count += 1
+            else:
+                count += write_jsonl([line], handle)
             bar.advance(task)
     return count
 

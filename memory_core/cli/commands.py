@@ -28,6 +28,7 @@ from memory_core.cli._app import (
     app,
     emit_json,
     errors,
+    flag,
     json_object,
     note,
     out,
@@ -70,7 +71,7 @@ AsOfOpt = Annotated[
     typer.Option("--as-of", help="Show what was current then (ISO-8601 or epoch seconds)."),
 ]
 ExpiredOpt = Annotated[
-    bool, typer.Option("--include-expired", help="Also show superseded / invalidated memories.")
+    bool, flag("--include-expired", help="Also show superseded / invalidated memories.")
 ]
 KindOpt = Annotated[KindChoice | None, typer.Option("--kind", help="Only this kind of memory.")]
 IdArg = Annotated[str, typer.Argument(help="A memory id (as shown by search, list or add).")]
@@ -254,13 +255,11 @@ def delete(
     memory_id: Annotated[
         str | None, typer.Argument(help="The memory to erase (or use --all with a scope).")
     ] = None,
-    all_: Annotated[
-        bool, typer.Option("--all", help="Erase every memory of the given scope.")
-    ] = False,
+    all_: Annotated[bool, flag("--all", help="Erase every memory of the given scope.")] = False,
     user: UserOpt = None,
     agent: AgentOpt = None,
     run_id: RunOpt = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[bool, flag("--yes", "-y", help="Do not ask for confirmation.")] = False,
     json_output: JsonOpt = False,
     home: HomeOpt = None,
     config_file: ConfigOpt = None,

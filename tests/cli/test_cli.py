@@ -486,3 +486,48 @@ def test_real_entry_points(cli: Invoke, home: Path) -> None:
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     error = json.loads(bad.stdout)["error"]
     assert error["type"] == "MissingScopeError" and "--user" in error["message"]
+
+
+# --- flags, usage errors and one-document JSON ----------------------------------------------
+
+
+def test_boolean_options_are_shown_and_parsed_as_flags(cli: Invoke) -> None:
+    for args in (("--help",), ("search", "--help"), ("delete", "--help"), ("export", "--help")):
+        shown = ok(cli(*args)).stdout
+        assert "--json" in shown and "<bool>" not in shown.replace("--help", ""), args
+    # A flag takes no value: the word after it is the next argument, not a boolean.
+    assert as_json(ok(cli("--json", "stats")))["memories"] == 0
+    assert as_json(ok(cli("stats", "--json")))["memories"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("search",), "Missing argument 'query'"),
+        (("search", "x", "--bogus"), "No such option: --bogus"),
+        (("list", "-u", "u", "--limit", "many"), "Invalid value for '--limit'"),
+        (("frobnicate",), "No such command 'frobnicate'"),
+    ],
+)
+def test_usage_errors_honour_json(cli: Invoke, args: tuple[str, ...], message: str) -> None:
+    plain = cli(*args)
+    assert plain.exit_code == 2 and message in plain.stderr and plain.stdout == ""
+    result = cli(*args, "--json")
+    assert result.exit_code == 2
+    assert as_json(result) == {"error": {"type": "UsageError", "message": as_json(result)
+                                         ["error"]["message"]}}  # fmt: skip
+    assert message in as_json(result)["error"]["message"]
+
+
+def test_export_json_to_stdout_is_one_document(cli: Invoke) -> None:
+    assert as_json(ok(cli("export", "--json"))) == {"records": [], "exported": 0}
+    ok(cli("add", "Alice likes tea", "-u", "alice"))
+    ok(cli("add", "Bob likes jazz", "-u", "bob"))
+    document = as_json(ok(cli("export", "--json")))
+    assert document["exported"] == 2
+    assert sorted(r["text"] for r in document["records"]) == ["Alice likes tea", "Bob likes jazz"]
+    assert [r["text"] for r in as_json(ok(cli("export", "-u", "bob", "--json")))["records"]] == [
+        "Bob likes jazz"
+    ]
+    # Without --json, stdout stays JSON Lines.
+    assert len(ok(cli("export")).stdout.splitlines()) == 2

@@ -54,8 +54,9 @@ def test_home_locked_by_another_process(home: Path, embedder: LocalEmbedder) -> 
     )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
-        with pytest.raises(HomeLockedError, match="another process"):
+        with pytest.raises(HomeLockedError, match=f"in use by process {holder.pid} ") as caught:
             Memory(MemoryConfig(home=home), embedder=embedder)
+        assert caught.value.holder is not None and sys.executable in caught.value.holder
     finally:
         holder.communicate("\n", timeout=60)
     Memory(MemoryConfig(home=home), embedder=embedder).close()  # free again once it exits

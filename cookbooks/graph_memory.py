@@ -1,0 +1,94 @@
+"""Cookbook: graph memory — entities and relations beside the memories, with validity in time.
+
+    uv run --locked python cookbooks/graph_memory.py
+
+What it shows:
+
+* With an LLM, ONE call per ``add`` extracts facts, reconciles them with what the user's memory
+  already holds (ADD / UPDATE / DELETE / NONE) and names the relations between entities; they
+  land in the embedded SQLite graph (or Neo4j / any Bolt server: ``graph_store``).
+* ``relations(user_id=...)`` lists the current ones; a ``search`` naming an entity pulls in the
+  memories around it (the graph is a third candidate list, fused with dense and BM25) and
+  returns the relations too.
+* Moving house UPDATEs the old fact: the old relation is closed, not lost — ``as_of`` still
+  sees it.
+
+Offline, the model is scripted (a local OpenAI-compatible server answering what a real model
+would); with ``OPENAI_API_KEY`` set the same code talks to a real model.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import _model
+
+from memory_core import Memory
+from memory_core.testing import Reply, Rule, ScriptedOpenAIServer, chat_completion
+
+#: What the scripted model answers for each new message: (facts, relations, fact it updates).
+SCRIPT: dict[str, tuple[list[str], list[tuple[str, str, str]], str | None]] = {
+    "I live in Paris": (["Alice lives in Paris", "Alice works at Acme"],
+                        [("Alice", "lives_in", "Paris"), ("Alice", "works_at", "Acme")], None),
+    "My manager": (["Bob is Alice's manager at Acme"],
+                   [("Bob", "manages", "Alice"), ("Bob", "works_at", "Acme")], None),
+    "moved to Lisbon": (["Alice lives in Lisbon"], [("Alice", "lives_in", "Lisbon")],
+                        "Alice lives in Paris"),
+}  # fmt: skip
+
+
+def scripted_answer(request: dict[str, Any]) -> dict[str, Any]:
+    """The memory manager's reply for one request: its operations and relations."""
+    prompt = request["messages"][-1]["content"]
+    existing, new = prompt.split("NEW MESSAGES:", 1)
+    shown = {text: int(i) for i, text in re.findall(r"\[(\d+)\] (.+)", existing)}
+    facts, relations, updates = next(v for k, v in SCRIPT.items() if k in new)
+    operations = [
+        {"event": "UPDATE" if updates in shown else "ADD", "id": shown.get(updates or ""),
+         "text": fact, "valid_from": None, "valid_until": None,
+         "entities": [w for w in re.findall(r"[A-Z]\w+", fact)]}
+        for fact in facts
+    ]  # fmt: skip
+    triples = [{"source": s, "relationship": r, "destination": d} for s, r, d in relations]
+    return chat_completion({"operations": operations, "relations": triples})
+
+
+def main(home: Path | None = None) -> dict[str, Any]:
+    with ExitStack() as stack:
+        model = _model.real_model()
+        if model is None:
+            server = stack.enter_context(ScriptedOpenAIServer())
+            server.add_rule(Rule(lambda body: True, Reply(scripted_answer)))
+            model = {"model": "scripted", "base_url": server.base_url, "api_key": "offline"}
+        where = stack.enter_context(_model.home(home))
+        config = {"home": str(where), "llm": model, "graph_store": {"provider": "sqlite"}}
+        memory = stack.enter_context(Memory.from_config(config))
+        memory.add("Hi, I'm Alice. I live in Paris and I work at Acme.", user_id="alice")
+        memory.add("My manager at Acme is Bob.", user_id="alice")
+        before_the_move = time.time()
+        print("Relations:", _show(memory.relations(user_id="alice")))
+
+        found = memory.search("Who does Bob manage?", user_id="alice", limit=3)
+        print("Search 'Who does Bob manage?':", [hit["memory"] for hit in found["results"]])
+        print("  with relations:", _show(found.get("relations", [])))
+
+        moved = memory.add("I moved to Lisbon last month.", user_id="alice")
+        print("Moving:", [(e["event"], e["memory"]) for e in moved["results"]])
+        now = memory.relations(user_id="alice")
+        then = memory.relations(user_id="alice", as_of=before_the_move)
+        print("Where Alice lives now:", _show(r for r in now if r["relationship"] == "lives_in"))
+        print("...and before the move:",
+              _show(r for r in then if r["relationship"] == "lives_in"))  # fmt: skip
+        return {"relations": now, "before": then, "search": found, "moved": moved}
+
+
+def _show(relations: Any) -> list[str]:
+    return sorted(f"{r['source']} -{r['relationship']}-> {r['destination']}" for r in relations)
+
+
+if __name__ == "__main__":
+    main()

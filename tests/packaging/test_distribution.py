@@ -1,0 +1,75 @@
+"""What a pip user gets: the sdist carries only tracked files, the wheel carries every package
+with its ``py.typed`` and the licence, and a bare install of the wheel into a fresh virtualenv
+runs the README's quick start offline (the embedding model ships in the base install)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+UV = Path(sys.executable).with_name("uv")
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([str(UV), "build", "-q", "-o", str(out)], cwd=ROOT, check=True, timeout=300)
+    return out
+
+
+def test_sdist_carries_only_tracked_files(dist: Path) -> None:
+    [sdist] = dist.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    files = {name for name in members if not (ROOT / name).is_dir()} - {"PKG-INFO"}
+    tracked = set(
+        subprocess.run(
+            ["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout.split("\n")
+    )
+    assert files and files <= tracked, sorted(files - tracked)
+    assert {"LICENSE", "README.md", "pyproject.toml", "memory_core/__init__.py"} <= files
+
+
+def test_wheel_carries_packages_types_and_licence(dist: Path) -> None:
+    [wheel] = dist.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    packages = ["memory_core", *(p.name for p in (ROOT / "integrations").iterdir()
+                                 if (p / "__init__.py").exists())]  # fmt: skip
+    for package in packages:
+        assert f"{package}/__init__.py" in names and f"{package}/py.typed" in names, package
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)
+
+
+def test_bare_install_runs_the_readme_quick_start_offline(dist: Path, tmp_path: Path) -> None:
+    [wheel] = dist.glob("*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([str(UV), "venv", "-q", str(venv), "--python", sys.executable], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(UV), "pip", "install", "-q", "--python", str(python), str(wheel)],
+                   check=True, timeout=600)  # fmt: skip
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = re.search(r"## Quick start\n\n```python\n(.*?)```", readme, re.S)
+    assert quick_start is not None, "README lost its Quick start block"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MEMORY_CORE_HOME": str(tmp_path / "home")}
+    env.pop("PYTHONPATH", None)
+    ran = subprocess.run([str(python), "-c", quick_start.group(1)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "allergic to peanuts" in ran.stdout.splitlines()[0]
+
+
+def test_readme_links_work_on_the_package_page() -> None:
+    # PyPI renders the README without the repository: a relative link would lead nowhere.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)]+)\)", readme)
+    assert all(re.match(r"https?://|#", target) for target in targets), targets
