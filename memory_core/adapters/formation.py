@@ -193,7 +193,9 @@ class FormationQueue:
         to_messages(messages)  # a malformed message fails the caller now, not the worker later
         scope.require("submit")
         conversation = json.dumps([thread_id, scope.ids()], sort_keys=True)
-        stamp = Provenance({**(source or {}), "thread_id": thread_id})  # the adapter's stamp
+        # The adapter's stamp; the thread is the conversation, so its turns, handed over one
+        # submit at a time, are indexed with their neighbours even without a run scope.
+        stamp = Provenance({"conversation_id": thread_id, **(source or {}), "thread_id": thread_id})
         return _Job(conversation, scope, tuple(messages), procedure_agent_id, task, stamp)
 
     def _enqueue(self, job: _Job) -> None:

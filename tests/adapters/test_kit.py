@@ -240,6 +240,19 @@ def test_formation_survives_a_restart_without_re_inferring(
         assert facts == {"Lea is a pilot", "Lea flies to Lima on Friday"}
 
 
+def test_formed_turns_of_a_thread_are_one_conversation(memory: Memory) -> None:
+    queue = FormationQueue(EngineHandle.of(memory), infer=False)
+    queue.form("t9", Scope(user_id="ola"), [HumanMessage("I run marathons", id="a")])
+    queue.form("t9", Scope(user_id="ola"), [HumanMessage("I run marathons", id="a"),
+                                             AIMessage("Which one is next?", id="b")])  # fmt: skip
+    queue.close()
+    stamps = [i["source"] for i in memory.get_all(user_id="ola")["results"]]
+    assert [s["conversation_id"] for s in stamps] == ["t9", "t9"]
+    # The reply, handed over later, is found through the turn before it (its neighbour).
+    hits = memory.search("marathons", user_id="ola", config="bm25")["results"]
+    assert "Which one is next?" in [hit["memory"] for hit in hits]
+
+
 def test_formation_forms_procedures_and_never_raises(home: Path, embedder: LocalEmbedder) -> None:
     memory = Memory(MemoryConfig(home=home), embedder=embedder)
     handle = EngineHandle.of(memory)
