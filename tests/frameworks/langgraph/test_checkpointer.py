@@ -74,7 +74,8 @@ def test_memories_and_a_procedure_appear_after_flush(
     assert texts == ["I live in Porto", "My cat is Miso", "Noted: I live in Porto",
                      "Noted: My cat is Miso"]  # fmt: skip
     found = engine_memory.search("Where does Erin live?", user_id="erin")["results"]
-    assert found[0]["source"] == {"framework": "langgraph", "thread_id": "t1"}
+    assert found[0]["source"] == {"framework": "langgraph", "thread_id": "t1",
+                                  "conversation_id": "t1"}  # fmt: skip
     procedures = engine_memory.procedures("notes-bot", user_id="erin")["results"]
     assert {p["procedure"]["task"] for p in procedures} == {"I live in Porto", "My cat is Miso"}
     saver.close()
