@@ -431,8 +431,9 @@ class SyncRecords:
         return result
 
     def keyed_id(self, *parts: str) -> str:
-        """The record id of a caller's key in this home (see :meth:`Records.keyed_id`)."""
         return self.engine.keyed_id(*parts)
+
+    keyed_id.__doc__ = Records.keyed_id.__doc__  # a twin: the same call, the same docs
 
     # Every call of Records, with its signature and docstring (see memory_core.twins).
     put = sync_twin(Records.put)

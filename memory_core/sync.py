@@ -125,7 +125,7 @@ class Memory:
     purge_quarantined = sync_twin(AsyncMemory.purge_quarantined)
 
     def close(self) -> None:
-        """Flush and release the engine and its loop thread. Safe to call twice."""
+        """Flush and release the stores and the home lock. Safe to call twice."""
         if self._loop.loop.is_closed():
             return
         try:

@@ -19,6 +19,7 @@ _ASYNC_ONLY = {"__aenter__", "__aexit__"}  # the sync facade is a context manage
 # Twins whose return type differs by design: (sync, async) annotation.
 _RETURNS = {
     "export_records": ("list[MemoryRecord]", "AsyncIterator[MemoryRecord]"),
+    "export_dump": ("list[dict[str, Any]]", "AsyncIterator[dict[str, Any]]"),
     "from_config": ("Memory", "AsyncMemory"),
 }
 
