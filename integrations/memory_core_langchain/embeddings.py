@@ -16,24 +16,21 @@ run by ``tests/conformance/test_embedder.py``). The LangGraph package uses them 
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Coroutine, Sequence
+from collections.abc import Awaitable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
 from memory_core import AsyncMemory, Memory
-from memory_core.adapters import Embedder, EngineHandle, check_texts
-from memory_core.errors import EmbeddingError
+from memory_core.adapters import Embedder, EngineHandle, FrameworkEmbedder
 
 T = TypeVar("T")
-_PROBE_TEXT = "dimension probe"
 
 
-class LangChainEmbedder:
+class LangChainEmbedder(FrameworkEmbedder):
     """The engine's embedder protocol over LangChain ``Embeddings``.
 
     Vectors are scaled to unit length (the engine compares raw dot products with fixed
@@ -42,66 +39,19 @@ class LangChainEmbedder:
     """
 
     def __init__(self, embeddings: Embeddings, dims: int | None = None) -> None:
+        super().__init__(dims)
         self.embeddings = embeddings
-        self._dims = dims
-
-    @property
-    def dims(self) -> int:
-        if self._dims is None:
-            raise EmbeddingError(
-                "The embedding size is not known yet: pass dims= or await ensure_dims()."
-            )
-        return self._dims
+        self.label = type(embeddings).__name__
 
     @property
     def model_name(self) -> str:
         return f"langchain:{type(self.embeddings).__name__}"
 
-    async def ensure_dims(self) -> int:
-        if self._dims is None:
-            await self.embed_query(_PROBE_TEXT)
-        return self.dims
+    async def _documents(self, texts: list[str]) -> list[list[float]]:
+        return await self.embeddings.aembed_documents(texts)
 
-    async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        texts = check_texts(texts)
-        if not texts:
-            return []
-        return self._unit(await self._call(self.embeddings.aembed_documents(texts)))
-
-    async def embed_query(self, text: str) -> list[float]:
-        [vector] = self._unit([await self._call(self.embeddings.aembed_query(text))])
-        return vector
-
-    async def close(self) -> None:
-        """Nothing to release: the LangChain object is the caller's."""
-
-    async def _call(self, call: Coroutine[Any, Any, T]) -> T:
-        try:
-            return await call
-        except Exception as exc:
-            raise EmbeddingError(
-                f"{type(self.embeddings).__name__} failed to embed: {exc}. Check the model's "
-                "own settings (key, endpoint, input limit)."
-            ) from exc
-
-    def _unit(self, vectors: list[list[float]]) -> list[list[float]]:
-        unit = []
-        for vector in vectors:
-            if self._dims is None:
-                self._dims = len(vector)
-            if len(vector) != self._dims:
-                raise EmbeddingError(
-                    f"{type(self.embeddings).__name__} returned a {len(vector)}-d vector, "
-                    f"expected {self._dims}; set dims to the model's size."
-                )
-            norm = math.sqrt(sum(x * x for x in vector))
-            if not math.isfinite(norm) or norm == 0.0:
-                raise EmbeddingError(
-                    f"{type(self.embeddings).__name__} returned a zero or non-finite vector, "
-                    "which has no direction to compare; check the model and its input."
-                )
-            unit.append([float(x) / norm for x in vector])
-        return unit
+    async def _query(self, text: str) -> list[float]:
+        return await self.embeddings.aembed_query(text)
 
 
 class EngineEmbeddings(Embeddings):

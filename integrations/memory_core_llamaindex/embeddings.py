@@ -12,22 +12,16 @@ Both pass the embedder conformance suite (``memory_core.testing.conformance``).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Awaitable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
 from memory_core import AsyncMemory, Memory
-from memory_core.adapters import EngineHandle, check_texts
-from memory_core.errors import EmbeddingError
-
-T = TypeVar("T")
-_PROBE_TEXT = "dimension probe"
+from memory_core.adapters import EngineHandle, FrameworkEmbedder
 
 
-class LlamaIndexEmbedder:
+class LlamaIndexEmbedder(FrameworkEmbedder):
     """The engine's embedder protocol over a LlamaIndex ``BaseEmbedding``:
     ``Memory(config, embedder=LlamaIndexEmbedder(embed_model))``.
 
@@ -35,66 +29,19 @@ class LlamaIndexEmbedder:
     thresholds) and checked against ``dims``; without ``dims`` the first vector sets it."""
 
     def __init__(self, embed_model: BaseEmbedding, dims: int | None = None) -> None:
+        super().__init__(dims)
         self.embed_model = embed_model
-        self._dims = dims
-
-    @property
-    def dims(self) -> int:
-        if self._dims is None:
-            raise EmbeddingError(
-                "The embedding size is not known yet: pass dims= or await ensure_dims()."
-            )
-        return self._dims
+        self.label = type(embed_model).__name__
 
     @property
     def model_name(self) -> str:
         return f"llamaindex:{self.embed_model.model_name or type(self.embed_model).__name__}"
 
-    async def ensure_dims(self) -> int:
-        if self._dims is None:
-            await self.embed_query(_PROBE_TEXT)
-        return self.dims
+    async def _documents(self, texts: list[str]) -> list[list[float]]:
+        return await self.embed_model.aget_text_embedding_batch(texts)
 
-    async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        texts = check_texts(texts)
-        if not texts:
-            return []
-        return self._unit(await self._call(self.embed_model.aget_text_embedding_batch(texts)))
-
-    async def embed_query(self, text: str) -> list[float]:
-        [vector] = self._unit([await self._call(self.embed_model.aget_query_embedding(text))])
-        return vector
-
-    async def close(self) -> None:
-        """Nothing to release: the LlamaIndex model is the caller's."""
-
-    async def _call(self, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except Exception as exc:
-            raise EmbeddingError(
-                f"{type(self.embed_model).__name__} failed to embed: {exc}. Check the model's "
-                "own settings (key, endpoint, input limit)."
-            ) from exc
-
-    def _unit(self, vectors: Sequence[Sequence[float]]) -> list[list[float]]:
-        return [self._unit_one(vector) for vector in vectors]
-
-    def _unit_one(self, vector: Sequence[float]) -> list[float]:
-        if self._dims is None:
-            self._dims = len(vector)
-        if len(vector) != self._dims:
-            raise EmbeddingError(
-                f"{type(self.embed_model).__name__} returned a {len(vector)}-d vector, "
-                f"expected {self._dims}; set dims to the model's size."
-            )
-        norm = math.sqrt(sum(x * x for x in vector))
-        if not math.isfinite(norm) or norm == 0.0:
-            raise EmbeddingError(
-                f"{type(self.embed_model).__name__} returned a zero or non-finite vector, "
-                "which has no direction to compare; check the model and its input."
-            )
-        return [float(x) / norm for x in vector]
+    async def _query(self, text: str) -> list[float]:
+        return await self.embed_model.aget_query_embedding(text)
 
 
 class EngineEmbedding(BaseEmbedding):

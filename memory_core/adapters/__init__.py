@@ -30,10 +30,12 @@ calls and back, and hold no memory logic of their own.
   :class:`LLM` (with :class:`LLMReply`, :class:`Usage` and the engine's own reply validation:
   :func:`parse_reply`, :func:`repair_request`, :func:`schema_instructions`,
   :func:`describe_validation_error`, :class:`ReplyProblem`) and :class:`Embedder`
-  (:func:`check_texts` validates its input the engine's way).
+  (:func:`check_texts` validates its input the engine's way; :class:`FrameworkEmbedder` is
+  the shared shell of a framework model's bridge: unit vectors, one size, typed errors).
 """
 
 from memory_core.adapters import paths
+from memory_core.adapters.embedders import FrameworkEmbedder
 from memory_core.adapters.formation import FormationQueue
 from memory_core.adapters.handle import EngineHandle
 from memory_core.adapters.render import render_memories
@@ -63,6 +65,7 @@ __all__ = [
     "EngineHandle",
     "FilterNode",
     "FormationQueue",
+    "FrameworkEmbedder",
     "IsEmpty",
     "LLMReply",
     "Not",
