@@ -169,14 +169,17 @@ def search(
 def get(
     ctx: typer.Context,
     memory_id: IdArg,
+    user: UserOpt = None,
+    agent: AgentOpt = None,
+    run_id: RunOpt = None,
     json_output: JsonOpt = False,
     home: HomeOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Show one memory, current or not."""
+    """Show one memory, current or not (with a scope: only if it is that scope's)."""
     st = settings(ctx, json_output, home, config_file)
     with errors(st):
-        item = run(st, lambda m: m.get(memory_id))
+        item = run(st, lambda m: m.get(memory_id, user_id=user, agent_id=agent, run_id=run_id))
         if item is None:
             raise MemoryNotFoundError(memory_id)
         if st.json:
@@ -235,14 +238,19 @@ def list_(
 def history(
     ctx: typer.Context,
     memory_id: IdArg,
+    user: UserOpt = None,
+    agent: AgentOpt = None,
+    run_id: RunOpt = None,
     json_output: JsonOpt = False,
     home: HomeOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Show every change of a memory, oldest first."""
+    """Show every change of a memory, oldest first (with a scope: only if it is that scope's)."""
     st = settings(ctx, json_output, home, config_file)
     with errors(st):
-        entries = run(st, lambda m: m.history(memory_id))
+        entries = run(
+            st, lambda m: m.history(memory_id, user_id=user, agent_id=agent, run_id=run_id)
+        )
         if st.json:
             emit_json(entries)
         else:
@@ -264,19 +272,20 @@ def delete(
     home: HomeOpt = None,
     config_file: ConfigOpt = None,
 ) -> None:
-    """Erase a memory for real (its text leaves history too), or a whole scope with --all."""
+    """Erase a memory for real (its text leaves history too), or a whole scope with --all.
+
+    With an id, --user / --agent / --run make sure it is that scope's memory first."""
     st = settings(ctx, json_output, home, config_file)
     with errors(st):
-        scoped = any(v is not None for v in (user, agent, run_id))
         if all_ == (memory_id is not None):
             raise InvalidInputError(
                 "Pass a memory id (`memory-core delete ID`) or --all with a scope "
                 "(`memory-core delete --all --user alice`), not both and not neither."
             )
         if memory_id is not None:
-            if scoped:
-                raise InvalidInputError("--user / --agent / --run go with --all, not with an id.")
-            result: dict[str, Any] = run(st, lambda m: m.delete(memory_id))
+            result: dict[str, Any] = run(
+                st, lambda m: m.delete(memory_id, user_id=user, agent_id=agent, run_id=run_id)
+            )
         else:
             require_scope("delete --all", user, agent, run_id)
             scope = Scope(user, agent, run_id)

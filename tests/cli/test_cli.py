@@ -144,6 +144,18 @@ def test_stats_counts(cli: Invoke) -> None:
     assert "memories" in table and "qdrant_edge" in table
 
 
+def test_by_id_commands_take_a_scope_and_refuse_another_scopes_memory(cli: Invoke) -> None:
+    memory_id = added_id(cli("add", "I like green tea", "--user", "alice", "--json"))
+    for command in ("get", "history", "delete"):  # bob knowing the id is not enough
+        refused = cli(command, memory_id, "--user", "bob", "--json")
+        assert refused.exit_code == 1, command
+        assert as_json(refused)["error"]["type"] == "MemoryNotFoundError", command
+    assert as_json(ok(cli("get", memory_id, "--user", "alice", "--json")))["id"] == memory_id
+    assert as_json(ok(cli("history", memory_id, "-u", "alice", "--json")))[0]["event"] == "ADD"
+    assert as_json(ok(cli("delete", memory_id, "--user", "alice", "--json")))["id"] == memory_id
+    assert cli("get", memory_id).exit_code == 1
+
+
 def test_delete_all_asks_first(cli: Invoke) -> None:
     for text in ("a1", "a2"):
         ok(cli("add", text, "--user", "alice", "--run", "r"))
