@@ -322,14 +322,17 @@ class AsyncMemory:
         valid_from: TimeArg,
         source: Mapping[str, Any] | None,
     ) -> AddResult:
+        said_at = epoch_or_none(valid_from, "valid_from")
         drafts = verbatim_drafts(
-            parsed, scope, meta, now(), valid_from=epoch_or_none(valid_from, "valid_from"),
-            source=source, index=self.config.index,
+            parsed, scope, meta, now(), valid_from=said_at, source=source,
+            index=self.config.index,
         )  # fmt: skip
         if not infer or self.planner.manager is None:
             return await self.planner.add_verbatim(drafts)
         try:
-            return await self.planner.add_inferred(parsed, scope, metadata=meta, source=source)
+            return await self.planner.add_inferred(
+                parsed, scope, metadata=meta, source=source, said_at=said_at
+            )
         except LLMError as exc:
             if self.config.inference.on_llm_error == "raise":
                 raise

@@ -79,15 +79,23 @@ class MemoryManager:
         return list(found.values())[: self.config.max_candidates]
 
     async def decide(
-        self, messages: Sequence[Message], candidates: Sequence[MemoryRecord]
+        self,
+        messages: Sequence[Message],
+        candidates: Sequence[MemoryRecord],
+        *,
+        said_at: float | None = None,
     ) -> Decision:
-        """The LLM's operations, validated against the candidates it was shown."""
+        """The LLM's operations, validated against the candidates it was shown.
+
+        ``said_at`` is when the messages were said (``add(valid_from=...)``): the model's
+        "today", so "last month" means the month before the messages, not before the call."""
         usage = Usage()
         conversation = _render_messages(messages)
+        today = datetime.fromtimestamp(said_at, UTC) if said_at is not None else datetime.now(UTC)
         if self.config.mode == "two_call":
             facts = await self.llm.structured(
-                self._prompt("extraction", conversation=conversation), extraction.Facts,
-                name="facts",
+                self._prompt("extraction", conversation=conversation, today=today),
+                extraction.Facts, name="facts",
             )  # fmt: skip
             usage += facts.usage
             if not facts.value.facts:
@@ -95,7 +103,9 @@ class MemoryManager:
             conversation = "\n".join(f"- {fact}" for fact in facts.value.facts)
         schema = MemoryOperations if self.config.extract_relations else FactOperations
         reply = await self.llm.structured(
-            self._prompt("memory_manager", conversation=conversation, candidates=candidates),
+            self._prompt(
+                "memory_manager", conversation=conversation, candidates=candidates, today=today
+            ),
             schema,
             name="memory_operations",
         )
@@ -104,7 +114,12 @@ class MemoryManager:
         return decision
 
     def _prompt(
-        self, family: str, *, conversation: str, candidates: Sequence[MemoryRecord] = ()
+        self,
+        family: str,
+        *,
+        conversation: str,
+        today: datetime,
+        candidates: Sequence[MemoryRecord] = (),
     ) -> list[ChatMessage]:
         module = memory_manager if family == "memory_manager" else extraction
         system = self.config.prompts.get(f"{family}.system", module.SYSTEM)
@@ -112,7 +127,7 @@ class MemoryManager:
         instructions = self.config.custom_instructions or ""
         memories = "\n".join(f"[{i}] {rec.text}" for i, rec in enumerate(candidates)) or "(none)"
         values = {
-            "today": datetime.now(UTC).date().isoformat(),
+            "today": today.date().isoformat(),
             "custom_instructions": f"\nAdditional instructions:\n{instructions}" if instructions
             else "",
             "memories": memories,

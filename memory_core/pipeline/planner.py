@@ -98,16 +98,23 @@ class Planner:
         *,
         metadata: Mapping[str, Any],
         source: Mapping[str, Any] | None,
+        said_at: float | None = None,
     ) -> AddResult:
         """One LLM call decides; the decision is applied as one journaled write.
+
+        ``said_at`` (``add(valid_from=...)``) is when the messages were said: a fact the model
+        gives no date holds from then, and a fact it deletes stops holding then.
 
         Raises :class:`~memory_core.errors.LLMError` when the LLM fails (the engine decides
         whether to fall back to verbatim)."""
         assert self.manager is not None, "add_inferred needs an LLM"
         candidates = await self.manager.candidates(messages, scope)
-        decision = await self.manager.decide(messages, candidates)
+        decision = await self.manager.decide(messages, candidates, said_at=said_at)
         stamp = now()
-        planned = [self._plan(d, scope, metadata, source, stamp) for d in decision.operations]
+        planned = [
+            self._plan(_dated(d, said_at), scope, metadata, source, stamp)
+            for d in decision.operations
+        ]
         drafts = [p.draft for p in planned if p.draft is not None]
         vectors = await self.writer.embed(drafts)
         events: list[AddEvent] = []
@@ -348,3 +355,15 @@ def add_event(record: MemoryRecord, event: Event) -> AddEvent:
     if record.role is not None:
         result["role"] = record.role
     return result
+
+
+def _dated(decided: Decided, said_at: float | None) -> Decided:
+    """An operation the model gave no date takes the time its messages were said, if known:
+    an added fact holds from then, a deleted one stops holding then."""
+    if said_at is None:
+        return decided
+    if decided.event in ("ADD", "UPDATE") and decided.valid_from is None:
+        return replace(decided, valid_from=said_at)
+    if decided.event == "DELETE" and decided.valid_until is None:
+        return replace(decided, valid_until=said_at)
+    return decided

@@ -159,6 +159,36 @@ def test_a_dated_update_closes_the_old_fact_at_that_date(
     assert employer("2025-01-01T00:00:00Z") == ["Alice works at Globex"]
 
 
+def test_add_valid_from_dates_what_the_model_leaves_undated(
+    memory: Memory, llm_server: ScriptedOpenAIServer
+) -> None:
+    """``add(valid_from=...)`` is when the messages were said: the model's "today", the start
+    of the facts it gives no date, and the end of the ones it deletes."""
+    answer(llm_server, op("ADD", text="Alice lives in Paris"))
+    [paris] = memory.add("I live in Paris", user_id="alice",
+                         valid_from="2023-09-01T00:00:00Z")["results"]  # fmt: skip
+    assert "Today is 2023-09-01" in prompt_of(llm_server)
+    llm_server.clear()
+    answer(llm_server, op("UPDATE", 0, "Alice lives in Rome"))
+    [rome] = memory.add("I moved to Rome", user_id="alice",
+                        valid_from="2025-05-01T00:00:00Z")["results"]  # fmt: skip
+    old, new = memory.get(paris["id"]), memory.get(rome["id"])
+    assert old["valid_from"] == "2023-09-01T00:00:00+00:00"
+    assert old["valid_until"] == new["valid_from"] == "2025-05-01T00:00:00+00:00"
+    then = memory.search("where", user_id="alice", as_of="2024-06-01T00:00:00Z")["results"]
+    assert [hit["memory"] for hit in then] == ["Alice lives in Paris"]
+
+    llm_server.clear()
+    answer(llm_server, op("DELETE", 0))
+    memory.add("I left Rome", user_id="alice", valid_from="2026-01-01T00:00:00Z")
+    assert memory.get(rome["id"])["valid_until"] == "2026-01-01T00:00:00+00:00"
+    llm_server.clear()
+    answer(llm_server, op("ADD", text="Alice likes tea", valid_from="2020-01-01"))
+    [tea] = memory.add("I've liked tea since 2020", user_id="alice",
+                       valid_from="2026-02-01T00:00:00Z")["results"]  # fmt: skip
+    assert memory.get(tea["id"])["valid_from"] == "2020-01-01T00:00:00+00:00"  # the model's
+
+
 def test_supersede_chain(memory: Memory, llm_server: ScriptedOpenAIServer) -> None:
     answer(llm_server, op("ADD", text="Bob drinks tea"))
     [first] = memory.add("I drink tea", user_id="bob")["results"]
