@@ -62,11 +62,8 @@ class PromptRecorder(BaseEventHandler):
             self.prompts.append(list(event.messages))
 
 
-def main(home: Path | None = None) -> dict[str, str]:
-    """Run both sessions: the system message the model saw on Friday, and its answer."""
-    llm: LLM = _model.llamaindex_model() or MockLLM(max_tokens=8)
-    recorder = PromptRecorder()
-    get_dispatcher().add_event_handler(recorder)
+def two_sessions(llm: LLM, home: Path | None) -> str:
+    """Monday's session, then Friday's question in a new one; returns Friday's answer."""
     with _model.home(home) as where, Memory.from_config({"home": str(where)}) as engine:
         block = MemoryBlock(memory=engine, user_id="alice", top_k=3)
 
@@ -79,13 +76,21 @@ def main(home: Path | None = None) -> dict[str, str]:
             )  # fmt: skip
             return SimpleChatEngine.from_defaults(llm=llm, memory=memory)
 
-        try:
-            monday = session("monday")
-            for text in MONDAY:
-                monday.chat(text)
-            answer = session("friday").chat(FRIDAY).response
-        finally:
-            get_dispatcher().event_handlers.remove(recorder)
+        monday = session("monday")
+        for text in MONDAY:
+            monday.chat(text)
+        return session("friday").chat(FRIDAY).response
+
+
+def main(home: Path | None = None) -> dict[str, str]:
+    """Run both sessions: the system message the model saw on Friday, and its answer."""
+    llm: LLM = _model.llamaindex_model() or MockLLM(max_tokens=8)
+    recorder = PromptRecorder()
+    get_dispatcher().add_event_handler(recorder)  # LlamaIndex-wide: removed when done
+    try:
+        answer = two_sessions(llm, home)
+    finally:
+        get_dispatcher().event_handlers.remove(recorder)
     seen = recorder.prompts[-1]
     system = "\n".join(m.content or "" for m in seen if m.role == MessageRole.SYSTEM)
     return {"shown": system, "answer": answer}
