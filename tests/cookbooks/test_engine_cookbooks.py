@@ -1,10 +1,14 @@
-"""The engine's cookbooks run offline and show what they say they show."""
+"""The engine's cookbooks run offline and show what they say they show; from_mem0 also runs
+with a model (the scripted OpenAI-compatible server standing in for it)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+
+from memory_core.testing import Reply, ScriptedOpenAIServer, chat_completion
 
 Load = Callable[[str], ModuleType]  # the `cookbook` fixture (tests/conftest.py): offline
 
@@ -43,3 +47,19 @@ def test_a_throwaway_home_is_removed(cookbook: Load) -> None:
     with helper.home(None) as where:
         assert where.is_dir()
     assert not where.exists()
+
+
+def test_from_mem0_with_a_model_extracts_facts(
+    fast_tmp: Path, cookbook: Load, model_server: ScriptedOpenAIServer
+) -> None:
+    facts = ["Alice is vegetarian", "Alice is allergic to nuts"]
+    operations = [{"event": "ADD", "id": None, "text": fact, "valid_from": None,
+                   "valid_until": None, "entities": ["Alice"]} for fact in facts]  # fmt: skip
+    model_server.script(Reply(chat_completion({"operations": operations, "relations": []})))
+    shown = cookbook("from_mem0").main(home=fast_tmp / "home")
+    assert [e["memory"] for e in shown["added"]["results"]] == facts  # the model's, not verbatim
+    [request] = model_server.bodies()  # ONE call extracts and reconciles
+    assert request["model"] == "scripted-chat"
+    assert "I'm vegetarian and allergic to nuts." in json.dumps(request)
+    assert shown["changed"]["event"] == "UPDATE"
+    assert shown["deleted"]["deleted"] == 2
