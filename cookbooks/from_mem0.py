@@ -1,6 +1,14 @@
 """Cookbook: moving from Mem0 — the same calls and result shapes, and what differs.
 
+Offline (no model: ``add`` stores the messages verbatim)::
+
     uv run --locked python cookbooks/from_mem0.py
+
+With a real model (OpenAI, or any OpenAI-compatible server — Ollama, vLLM, llama.cpp — through
+``OPENAI_BASE_URL``; ``OPENAI_MODEL`` defaults to ``gpt-4o-mini``) ``add`` extracts facts as
+Mem0's ``infer=True`` does::
+
+    OPENAI_API_KEY=sk-... uv run --locked python cookbooks/from_mem0.py
 
 Mem0 code keeps working with one changed import::
 
@@ -57,7 +65,8 @@ def main(home: Path | None = None) -> dict[str, Any]:
         print("search ->", [(round(h["score"], 3), h["memory"]) for h in hits["results"]])
 
         every = m.get_all(user_id="alice", filters={"category": "diet"})
-        first = next(item for item in every["results"] if item.get("role") == "user")
+        said = [item for item in every["results"] if item.get("role") == "user"]
+        first = (said or every["results"])[0]  # with a model, memories are extracted facts
         print("get_all ->", len(every["results"]), "memories; get ->", m.get(first["id"])["memory"])
 
         changed = m.update(first["id"], "I'm vegan and allergic to nuts.")

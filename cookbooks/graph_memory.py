@@ -1,6 +1,14 @@
 """Cookbook: graph memory — entities and relations beside the memories, with validity in time.
 
+Offline (a scripted OpenAI-compatible server on 127.0.0.1 plays the model)::
+
     uv run --locked python cookbooks/graph_memory.py
+
+With a real model (OpenAI, or any OpenAI-compatible server — Ollama, vLLM, llama.cpp — through
+``OPENAI_BASE_URL``; ``OPENAI_MODEL`` defaults to ``gpt-4o-mini``) the model extracts the facts
+and relations, so what it finds may differ from the script's::
+
+    OPENAI_API_KEY=sk-... uv run --locked python cookbooks/graph_memory.py
 
 What it shows:
 
@@ -12,9 +20,6 @@ What it shows:
   returns the relations too.
 * Moving house UPDATEs the old fact: the old relation is closed, not lost — ``as_of`` still
   sees it.
-
-Offline, the model is scripted (a local OpenAI-compatible server answering what a real model
-would); with ``OPENAI_API_KEY`` set the same code talks to a real model.
 """
 
 from __future__ import annotations

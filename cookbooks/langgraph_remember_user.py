@@ -1,6 +1,16 @@
-"""Cookbook: a LangGraph agent that remembers a user across threads — offline.
+"""Cookbook: a LangGraph agent that remembers a user across threads.
+
+Offline (a scripted chat model, no key, no network)::
 
     uv run --locked python cookbooks/langgraph_remember_user.py
+
+With a real model (``ChatOpenAI``: OpenAI, or any OpenAI-compatible server — Ollama, vLLM,
+llama.cpp — through ``OPENAI_BASE_URL``; ``OPENAI_MODEL`` defaults to ``gpt-4o-mini``)::
+
+    OPENAI_API_KEY=sk-... uv run --locked python cookbooks/langgraph_remember_user.py
+
+``pip install "memory-core[langgraph]"`` brings all it imports (LangGraph, ``create_agent``
+from ``langchain``, ``langchain-openai``).
 
 What it shows:
 
@@ -12,23 +22,31 @@ What it shows:
   agent did not save explicitly is remembered for the user.
 * Two threads: the second conversation starts empty, yet the agent recalls the first.
 
-The chat model is scripted (no API key, no network): it decides to call the memory tools in a
-fixed order and answers from what the tools return. Swap in any LangChain chat model.
+Offline the chat model is scripted: it calls the memory tools in a fixed order and answers
+from what they return. A real model decides for itself whether to call them; either way the
+script prints what the agent said and what the engine holds for the user. The engine itself
+stays verbatim here (no ``llm`` configured).
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import _model
 from langchain.agents import create_agent
 from langchain.tools import ToolRuntime, tool
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from memory_core_langgraph import MemoryCheckpointer, MemoryStore
+
+#: What a real model needs told (the scripted one follows its script).
+INSTRUCTIONS = (
+    "You remember users across conversations. Save what the user tells you about themselves "
+    "with save_memory; search_memories before answering a question about them."
+)
 
 
 @tool
@@ -60,19 +78,23 @@ def _call(name: str, args: dict[str, str], call_id: str) -> AIMessage:
     return AIMessage("", tool_calls=[{"name": name, "args": args, "id": call_id}])
 
 
-def main(home: Path | None = None) -> list[str]:
-    """Run the two conversations; returns what the agent said in the second one."""
-    home = home or Path(tempfile.mkdtemp(prefix="memory-core-cookbook-"))
-    model = ScriptedModel(messages=iter([
+def scripted_model() -> ScriptedModel:
+    return ScriptedModel(messages=iter([
         _call("save_memory", {"fact": "Alice is vegetarian"}, "call-1"),
         AIMessage("Got it, Alice — I'll remember that you're vegetarian."),
         _call("search_memories", {"query": "food preferences diet"}, "call-2"),
         AIMessage("Since you're vegetarian, how about the new falafel place near the river?"),
     ]))  # fmt: skip
-    with MemoryStore({"home": str(home)}) as store:
+
+
+def main(home: Path | None = None) -> list[str]:
+    """Run the two conversations; returns what the agent (and its tools) said in the second
+    one, then what the engine finds for alice."""
+    model = _model.langchain_model() or scripted_model()
+    with _model.home(home) as where, MemoryStore({"home": str(where)}) as store:
         saver = MemoryCheckpointer(InMemorySaver(), store)
         agent = create_agent(model, [save_memory, search_memories], store=store,
-                             checkpointer=saver)  # fmt: skip
+                             checkpointer=saver, system_prompt=INSTRUCTIONS)  # fmt: skip
         first = {"configurable": {"thread_id": "monday", "user_id": "alice"}}
         agent.invoke({"messages": [HumanMessage("Hi! I'm Alice, and I'm vegetarian.")]}, first)
         saver.flush()  # memory formation runs in the background; wait so the demo is repeatable

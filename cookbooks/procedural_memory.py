@@ -1,6 +1,14 @@
 """Cookbook: procedural memory — an agent remembers *how* it did a task, not only facts.
 
+Offline (the procedure is built from the trace itself, no key, no network)::
+
     uv run --locked python cookbooks/procedural_memory.py
+
+With a real model (OpenAI, or any OpenAI-compatible server — Ollama, vLLM, llama.cpp — through
+``OPENAI_BASE_URL``; ``OPENAI_MODEL`` defaults to ``gpt-4o-mini``) the model writes the
+procedure::
+
+    OPENAI_API_KEY=sk-... uv run --locked python cookbooks/procedural_memory.py
 
 What it shows:
 

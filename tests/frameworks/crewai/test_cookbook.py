@@ -1,20 +1,33 @@
-"""The CrewAI cookbook runs offline: the designer builds on what the researcher saved."""
+"""The CrewAI cookbook: offline the designer builds on what the researcher saved; with OPENAI_*
+set the same crew runs on CrewAI's native OpenAI provider against an OpenAI-compatible server
+(this folder's conftest fails any connection beyond 127.0.0.1)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
-COOKBOOK = Path(__file__).parents[3] / "cookbooks" / "crewai_shared_memory.py"
+from memory_core.testing import Reply, ScriptedOpenAIServer, chat_completion
 
 
-def test_cookbook_crew_shares_memory(fast_tmp: Path) -> None:
-    spec = importlib.util.spec_from_file_location("crewai_shared_memory", COOKBOOK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # pydantic resolves the module's annotations through it
-    spec.loader.exec_module(module)
-    outcome = module.main(home=fast_tmp / "home")
+def test_cookbook_crew_shares_memory(fast_tmp: Path, cookbook: Callable[[str], ModuleType]) -> None:
+    outcome = cookbook("crewai_shared_memory").main(home=fast_tmp / "home")
     assert outcome["proposal"] == "A teal logo with a black-and-white variant."
     assert "Acme's brand colour is teal" in outcome["engine_sees"]
+
+
+def test_cookbook_runs_on_an_openai_compatible_model(
+    fast_tmp: Path, cookbook: Callable[[str], ModuleType], model_server: ScriptedOpenAIServer
+) -> None:
+    model_server.script(Reply(chat_completion("A teal wordmark.")))
+    outcome = cookbook("crewai_shared_memory").main(home=fast_tmp / "home")
+    assert outcome["proposal"] == "A teal wordmark."  # the server's answer, verbatim
+    researcher, designer = model_server.bodies()
+    assert {researcher["model"], designer["model"]} == {"scripted-chat"}
+    assert "You are Researcher." in researcher["messages"][0]["content"]
+    assert "You are Designer." in designer["messages"][0]["content"]
+    offered = {tool["function"]["name"] for tool in designer["tools"]}
+    assert "memory_search" in offered  # our scoped tool, through CrewAI's native tool calling
+    # The crew's memory (EngineMemory) stored the researcher's outcome in Acme's scope.
+    assert any("Acme's brief" in memory for memory in outcome["engine_sees"])
