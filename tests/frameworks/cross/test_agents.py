@@ -35,6 +35,7 @@ def test_a_fact_a_langchain_agent_stores_reaches_every_framework(engine: Memory)
 
     sent = llamaindex_chat_engine_sends(engine, "alice", QUESTION)
     assert "system: Relevant memories" in sent and shown(fact) in sent  # recalled for the model
+    assert shown(said) in sent  # and the turn the middleware captured
     assert fact in langgraph_node_finds(engine, "alice", QUESTION)  # an item of the node's output
     assert shown(fact) in crewai_tool_shows(engine, QUESTION, user_id="alice")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from memory_core import Memory
 
-from .peers import crewai_tool_shows, langgraph_research_run
+from .peers import crewai_tool_shows, langgraph_research_run, shown
 
 HOW = "How do I find out how many people live in a city?"
 PORTO_STEP = 'called tool city_facts with {"city": "Porto"} → Porto has about 232,000 inhabitants'
@@ -17,9 +17,11 @@ def test_a_langgraph_run_leaves_a_procedure_the_crewai_side_finds(engine: Memory
     messages = langgraph_research_run(engine, "alice", "Porto", agent_id="researcher")
     assert [m.type for m in messages] == ["human", "ai", "tool", "ai"]  # real tool traffic
 
-    shown = crewai_tool_shows(engine, HOW, agent_id="researcher")
-    assert PORTO_STEP in shown and "Task: How many people live in Porto?" in shown
+    tool_result = crewai_tool_shows(engine, HOW, agent_id="researcher")
+    assert PORTO_STEP in tool_result and "Task: How many people live in Porto?" in tool_result
+    # What the tool listed is the agent's one record, and that record is a procedure.
     [procedure] = engine.search(HOW, agent_id="researcher")["results"]
+    assert shown(" ".join(procedure["memory"].split())) in tool_result
     assert procedure["kind"] == "procedure" and PORTO_STEP in procedure["memory"]
     assert procedure["procedure"]["status"] == "completed"
     assert procedure["user_id"] == "alice"  # the run's user, from its config
