@@ -5,8 +5,6 @@ user said is one memory, whoever reads it."""
 
 from __future__ import annotations
 
-import pytest
-
 from memory_core import Memory
 
 from .peers import (
@@ -20,14 +18,6 @@ from .peers import (
 QUESTION = "Which city does the user like best?"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known bug: the engine's search (and so the LangChain retriever and the CrewAI "
-    "tool) returns a LlamaIndex chat-history record beside the memory formed from the same "
-    "turn (BM25 finds it; only LlamaIndex's and LangGraph's readers leave it out). "
-    "Remove this mark when it is fixed.",
-)
 def test_a_chat_engine_turn_is_one_memory_for_every_framework(engine: Memory) -> None:
     llamaindex_chat_engine_sends(engine, "alice", QUESTION)
     found = {
