@@ -67,7 +67,14 @@ from memory_core.retrieval.bm25 import Bm25Encoder
 from memory_core.retrieval.graph import GraphRecaller
 from memory_core.retrieval.recipes import resolve as resolve_search
 from memory_core.retrieval.search import Retriever
-from memory_core.scoping import KINDS, TimeView, read_filter, scope_filter, visible
+from memory_core.scoping import (
+    KINDS,
+    TimeView,
+    read_filter,
+    record_filter,
+    scope_filter,
+    visible,
+)
 from memory_core.stores.factory import create_graph_store, create_vector_store
 from memory_core.stores.graph.base import group_relations
 from memory_core.stores.history import HistoryStore
@@ -407,7 +414,8 @@ class AsyncMemory:
         query_vector: Sequence[float] | None = None,
         config: SearchConfig | str | Mapping[str, Any] | None = None,
     ) -> SearchResult:
-        """Hybrid search (dense + BM25, fused) within a scope; best first.
+        """Hybrid search (dense + BM25, fused) within a scope; best first. Memories of every
+        kind, or only ``kind``; an adapter's ``transcript`` records only when asked for.
 
         ``query_vector`` skips embedding the query (it must come from the same model).
         ``config`` replaces the search configuration for this call: a recipe name
@@ -489,7 +497,8 @@ class AsyncMemory:
         kind: Kind | None = None,
     ) -> ListResult:
         """A scope's memories in a stable order (by id). Page with ``offset``, or pass the
-        returned ``next_cursor`` as ``cursor``."""
+        returned ``next_cursor`` as ``cursor``. As :meth:`search`, ``transcript`` records
+        only with ``kind="transcript"``."""
         await self._ready()
         check_page(limit, offset)
         scope = call_scope(scope, user_id, agent_id, run_id).require("get_all")
@@ -670,7 +679,7 @@ class AsyncMemory:
         """Every record of a scope (of the whole home when no scope is given), by id."""
         await self._ready()
         scope = call_scope(scope, user_id, agent_id, run_id)
-        flt = read_filter(scope, None, TimeView.of(None, include_expired))
+        flt = record_filter(scope, TimeView.of(None, include_expired))
         cursor: str | None = None
         while True:
             page, cursor = await self.store.scroll(flt, _PAGE, cursor)

@@ -78,6 +78,8 @@ def keyed_record(
 
     The scope is ``scope`` or the keyword ids (not both); ``path`` places the record under
     its scope (see :mod:`memory_core.adapters.paths`), ``tags`` label it for facets.
+    ``kind="transcript"`` keeps a conversation the adapter also forms memories from: the
+    records API reads it as any other, ``search`` / ``get_all`` never offer it unasked.
     """
     owner = _owner(scope, user_id, agent_id, run_id)
     stamp = now()

@@ -3,13 +3,17 @@
     >>> from memory_core.types import Scope
     >>> node = read_filter(Scope(user_id="alice"), {"topic": "food"}, TimeView())
     >>> [type(n).__name__ for n in node.items]
-    ['Cond', 'IsEmpty', 'Or', 'Cond']
+    ['Cond', 'IsEmpty', 'Or', 'Cond', 'Cond']
 
 * **Scope**: a read filters on exactly the ids it is given — a user-level read sees that
   user's memories from every agent and run; it never sees another user's.
 * **Time**: by default only current records (``expired_at`` unset), and never a record past
   its ``expires_at`` (a TTL). ``as_of=T`` shows what
   held at ``T`` (``t_from <= T < t_until``); ``include_expired=True`` shows everything.
+* **Kind**: a read offers memories (``fact``, ``message``, ``procedure``); ``transcript``
+  records — a conversation an adapter keeps and also forms memories from — only when asked
+  for (``kind="transcript"``), so a turn is never offered twice, once as itself and once as
+  the memory formed from it. An export (:func:`record_filter`) carries them all.
 * **Writes** look at the write's scope *and its parents* (``parent_scopes``), so a write with
   user+agent sees the user-level memories and does not duplicate them.
 """
@@ -27,7 +31,9 @@ from memory_core.timeutil import now
 from memory_core.types import SCOPE_FIELDS, Kind, MemoryRecord, Scope
 from memory_core.validation import check_time
 
-KINDS: tuple[Kind, ...] = ("fact", "message", "procedure")
+#: The kinds a read offers when it names none.
+MEMORY_KINDS: tuple[Kind, ...] = ("fact", "message", "procedure")
+KINDS: tuple[Kind, ...] = (*MEMORY_KINDS, "transcript")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +92,23 @@ def read_filter(
     view: TimeView,
     kind: Kind | None = None,
 ) -> FilterNode | None:
-    """Scope AND time AND kind AND the caller's filter."""
-    if kind is not None and kind not in KINDS:
+    """Scope AND time AND kind AND the caller's filter: what ``search`` and ``get_all`` see."""
+    return and_(scope_filter(scope), view.filter(), kind_filter(kind), parse_filter(filters))
+
+
+def kind_filter(kind: Kind | None) -> FilterNode:
+    """The kind asked for; with none, every kind of memory (``MEMORY_KINDS``): an adapter's
+    transcript records are not offered unless asked for by name."""
+    if kind is None:
+        return Cond("kind", "in", MEMORY_KINDS)
+    if kind not in KINDS:
         raise InvalidInputError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.")
-    kind_node = Cond("kind", "eq", kind) if kind else None
-    return and_(scope_filter(scope), view.filter(), kind_node, parse_filter(filters))
+    return Cond("kind", "eq", kind)
+
+
+def record_filter(scope: Scope, view: TimeView) -> FilterNode | None:
+    """Scope AND time, every kind: the records an export carries (transcripts too)."""
+    return and_(scope_filter(scope), view.filter())
 
 
 def parent_scopes(scope: Scope) -> list[Scope]:

@@ -21,7 +21,11 @@ from memory_core.errors import InvalidScopeError, MissingScopeError
 from memory_core.filters import path_fields
 from memory_core.timeutil import to_iso
 
-Kind: TypeAlias = Literal["fact", "message", "procedure"]
+#: What a record is. ``fact``, ``message`` (verbatim) and ``procedure`` are memories, what reads
+#: offer; a ``transcript`` record is a conversation as an adapter keeps it (a chat history it
+#: also forms memories from): kept and read by key, never offered by ``search`` / ``get_all``
+#: unless asked for with ``kind="transcript"`` (see :mod:`memory_core.scoping`).
+Kind: TypeAlias = Literal["fact", "message", "procedure", "transcript"]
 Event: TypeAlias = Literal["ADD", "UPDATE", "DELETE", "NONE"]
 SCOPE_FIELDS = ("user_id", "agent_id", "run_id")
 

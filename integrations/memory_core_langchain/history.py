@@ -14,8 +14,11 @@ The messages of a session are keyed records (the kit's records API) in the run s
 ``run_id=session_id`` (under ``user_id`` / ``agent_id`` when given), at the path
 ``("langchain", "chat_history")``: each message is stored whole (LangChain's own
 ``message_to_dict``), so it comes back exactly, in the order added. They are also ordinary
-memories of that scope, so ``Memory.search(run_id=session_id)`` and the other adapters find
-them. ``clear()`` erases the session's messages and nothing else.
+memories of that scope (kind ``message``, as ``add(infer=False)`` makes), so
+``Memory.search(run_id=session_id)`` and the other adapters find them: no memories are formed
+from this history, so it is not kept as a ``transcript`` (what the LlamaIndex chat memory keeps,
+and reads never offer) — either way each message is one memory. ``clear()`` erases the session's
+messages and nothing else.
 """
 
 from __future__ import annotations

@@ -69,7 +69,12 @@ class EngineSide:
                    task=task, source=source)  # fmt: skip
 
     async def recall(
-        self, query: str, *, limit: int, threshold: float | None, filters: dict[str, Any]
+        self,
+        query: str,
+        *,
+        limit: int,
+        threshold: float | None,
+        filters: dict[str, Any] | None = None,
     ) -> list[Any]:
         """The base scope's memories relevant to ``query``, best first."""
         if not query.strip():

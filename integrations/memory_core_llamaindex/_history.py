@@ -2,9 +2,10 @@
 
 Each message is a keyed record in the session's run scope (``run_id`` = LlamaIndex's
 ``session_id``), under the path :data:`HISTORY_PATH`, carrying the whole LlamaIndex message as
-JSON and its position. The records are stored without an engine vector and are marked, so that
-recall (:func:`recall_filter`) never offers a chat turn back as a "memory" — the engine learns
-from the conversation through formation instead.
+JSON and its position. They are ``transcript`` records (and stored without an engine vector):
+the engine keeps them and reads them by key here, but its reads (``search`` / ``get_all``, hence
+every adapter's recall) never offer them as memories — the memories of the conversation are the
+ones formation makes from it, so each turn is one memory for every framework.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from memory_core.adapters import (
 )
 
 HISTORY_PATH = ("llamaindex", "chat")
-#: Metadata key set (to True) on every chat-history record.
-MARK = "llamaindex_history"
 
 
 class ChatHistory:
@@ -70,9 +69,9 @@ class ChatHistory:
 
     def _write(self, message: ChatMessage, seq: int) -> RecordWrite:
         text = message.content or str(message.role.value)
-        metadata = {MARK: True, "seq": seq, "message": message.model_dump_json()}
+        metadata = {"seq": seq, "message": message.model_dump_json()}
         record = keyed_record(
-            self._id(seq), text, metadata, scope=self.scope, path=HISTORY_PATH, kind="message",
+            self._id(seq), text, metadata, scope=self.scope, path=HISTORY_PATH, kind="transcript",
             source={"framework": "llamaindex", "thread_id": self.scope.run_id},
         )  # fmt: skip
         return RecordWrite(record, text, embed=False)
@@ -83,10 +82,10 @@ class ChatHistory:
         )
 
 
-def recall_filter(session_id: str | None, *, hide_session_messages: bool) -> dict[str, Any]:
-    """An engine ``filters=`` value that hides chat-history records (and, when asked, the
-    session's own verbatim messages: what was just put is not a memory to recall)."""
-    hidden: list[dict[str, Any]] = [{f"metadata.{MARK}": True}]
-    if hide_session_messages and session_id is not None:
-        hidden.append({"AND": [{"run_id": session_id}, {"kind": "message"}]})
-    return {"NOT": hidden}
+def recall_filter(session_id: str | None) -> dict[str, Any] | None:
+    """An engine ``filters=`` value that hides the session's own verbatim messages from its
+    recall (what was just put is not a memory to recall); ``None`` without a session. The
+    chat-history records need no filter: the engine never offers a transcript as a memory."""
+    if session_id is None:
+        return None
+    return {"NOT": [{"AND": [{"run_id": session_id}, {"kind": "message"}]}]}

@@ -20,7 +20,6 @@ from llama_index.core.utils import get_tokenizer
 
 from memory_core.adapters import EngineHandle, message_id
 from memory_core_llamaindex._engine import EngineLike, EngineSide, Formation, render, text_of
-from memory_core_llamaindex._history import recall_filter
 
 #: Renderings remembered for truncation (Memory truncates right after the get that rendered).
 _SHOWN_KEPT = 16
@@ -66,10 +65,7 @@ class MemoryBlock(BaseMemoryBlock[str]):
         """The relevant memories as text, ``""`` when there are none. Extra keywords
         (``session_id``, ``initial_token_count``, …) are accepted."""
         query = _query(messages or [], self.window)
-        items = await self._side.recall(
-            query, limit=self.top_k, threshold=self.threshold,
-            filters=recall_filter(None, hide_session_messages=False),
-        )  # fmt: skip
+        items = await self._side.recall(query, limit=self.top_k, threshold=self.threshold)
         text = render(items, self.style, self.max_tokens)
         if text:
             self._remember(text, items)

@@ -234,7 +234,7 @@ class MemoryCoreMemory(BaseMemory):
         return len(self.tokenizer_fn(text_of(message))) + len(self.tokenizer_fn(extra))
 
     async def _recalled(self, query: str) -> str | None:
-        filters = recall_filter(self.session_id, hide_session_messages=True)
+        filters = recall_filter(self.session_id)
         items = await self._side.recall(query, limit=self.top_k, threshold=self.threshold,
                                         filters=filters)  # fmt: skip
         return render(items, self.recall_style, self.recall_max_tokens) or None

