@@ -24,7 +24,6 @@ What it shows:
 
 from __future__ import annotations
 
-import re
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 import _model
 
 from memory_core import Memory
-from memory_core.testing import Reply, Rule, ScriptedOpenAIServer, chat_completion
+from memory_core.testing import ScriptedOpenAIServer, memory_manager
 
 #: What the scripted model answers for each new message: (facts, relations, fact it updates).
 SCRIPT: dict[str, tuple[list[str], list[tuple[str, str, str]], str | None]] = {
@@ -46,28 +45,12 @@ SCRIPT: dict[str, tuple[list[str], list[tuple[str, str, str]], str | None]] = {
 }  # fmt: skip
 
 
-def scripted_answer(request: dict[str, Any]) -> dict[str, Any]:
-    """The memory manager's reply for one request: its operations and relations."""
-    prompt = request["messages"][-1]["content"]
-    existing, new = prompt.split("NEW MESSAGES:", 1)
-    shown = {text: int(i) for i, text in re.findall(r"\[(\d+)\] (.+)", existing)}
-    facts, relations, updates = next(v for k, v in SCRIPT.items() if k in new)
-    operations = [
-        {"event": "UPDATE" if updates in shown else "ADD", "id": shown.get(updates or ""),
-         "text": fact, "valid_from": None, "valid_until": None,
-         "entities": [w for w in re.findall(r"[A-Z]\w+", fact)]}
-        for fact in facts
-    ]  # fmt: skip
-    triples = [{"source": s, "relationship": r, "destination": d} for s, r, d in relations]
-    return chat_completion({"operations": operations, "relations": triples})
-
-
 def main(home: Path | None = None) -> dict[str, Any]:
     with ExitStack() as stack:
         model = _model.real_model()
         if model is None:
             server = stack.enter_context(ScriptedOpenAIServer())
-            server.add_rule(Rule(lambda body: True, Reply(scripted_answer)))
+            server.add_rule(memory_manager(SCRIPT))
             model = {"model": "scripted", "base_url": server.base_url, "api_key": "offline"}
         where = stack.enter_context(_model.home(home))
         config = {"home": str(where), "llm": model, "graph_store": {"provider": "sqlite"}}

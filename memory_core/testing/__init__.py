@@ -6,9 +6,11 @@
     True
 
 :class:`ScriptedOpenAIServer` is an OpenAI-compatible HTTP server on 127.0.0.1: real local
-embeddings, and chat completions answered by scripted :class:`Rule` s.
+embeddings, and chat completions answered by scripted :class:`Rule` s;
+:func:`memory_manager` is the rule for the engine's memory manager, from a script of facts.
 """
 
+from memory_core.testing.manager import memory_manager
 from memory_core.testing.openai_server import (
     CHAT,
     DEFAULT,
@@ -33,4 +35,5 @@ __all__ = [
     "always",
     "body_contains",
     "chat_completion",
+    "memory_manager",
 ]

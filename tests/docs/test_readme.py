@@ -43,7 +43,7 @@ from typing import Any
 import pytest
 
 from memory_core.embeddings import LocalEmbedder
-from memory_core.testing import Reply, Rule, ScriptedOpenAIServer, chat_completion
+from memory_core.testing import ScriptedOpenAIServer, memory_manager
 from memory_core.testing.falkordb import FalkorDBServer
 
 ROOT = Path(__file__).parents[2]
@@ -116,32 +116,10 @@ def runnable() -> Iterator[Any]:
         yield pytest.param(program, id=f"line-{program[0].line}")
 
 
-def manager_reply(request: dict[str, Any]) -> dict[str, Any]:
-    """The memory manager's answer, as a model would give it, for the scripted messages."""
-    prompt = request["messages"][-1]["content"]
-    existing, new = prompt.split("NEW MESSAGES:", 1)
-    shown = {text: int(i) for i, text in re.findall(r"\[(\d+)\] (.+)", existing)}
-    facts, relations, replaces = next(v for k, v in MANAGER.items() if k in new)
-    operations = [
-        {"event": _event(fact, shown, replaces), "id": shown.get(replaces or fact),
-         "text": fact, "valid_from": None, "valid_until": None,
-         "entities": re.findall(r"[A-Z]\w+", fact)}
-        for fact in facts
-    ]  # fmt: skip
-    triples = [{"source": s, "relationship": r, "destination": d} for s, r, d in relations]
-    return chat_completion({"operations": operations, "relations": triples})
-
-
-def _event(fact: str, shown: dict[str, int], replaces: str | None) -> str:
-    if fact in shown:
-        return "NONE"
-    return "UPDATE" if replaces in shown else "ADD"
-
-
 @pytest.fixture(scope="module")
 def llm_server(embedder: LocalEmbedder) -> Iterator[ScriptedOpenAIServer]:
     with ScriptedOpenAIServer(embedder=embedder) as server:
-        server.add_rule(Rule(lambda body: "NEW MESSAGES:" in str(body), Reply(manager_reply)))
+        server.add_rule(memory_manager(MANAGER))
         yield server
 
 
