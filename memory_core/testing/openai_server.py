@@ -39,6 +39,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import signal
 import socket
 import struct
 import threading
@@ -501,6 +502,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     server = ScriptedOpenAIServer(
         embedder=embedder, api_key=args.api_key, host=args.host, port=args.port
     )
+    # Stop on SIGINT and SIGTERM even when started from a shell that ignores SIGINT for
+    # background jobs (Python keeps an inherited SIG_IGN, and the server would never stop).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with server:
         print(f"serving embeddings on {server.base_url}", flush=True)  # the CLI's output
         with contextlib.suppress(KeyboardInterrupt):

@@ -260,11 +260,13 @@ def test_models_listing(server: ScriptedOpenAIServer) -> None:
 @pytest.mark.slow
 def test_cli_serves_embeddings(tmp_path: Path, local: LocalEmbedder) -> None:
     env = {**os.environ, "MEMORY_CORE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+    # Started as a shell starts a background job, with SIGINT ignored: it must stop anyway.
     process = subprocess.Popen(
         [sys.executable, "-m", "memory_core.testing.openai_server", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         assert process.stdout is not None
