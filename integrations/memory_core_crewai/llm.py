@@ -17,12 +17,13 @@ from crewai.llms.base_llm import BaseLLM
 from pydantic import BaseModel
 
 from memory_core.adapters import (
+    Attempt,
     LLMReply,
     ReplyProblem,
     Usage,
     parse_reply,
-    repair_request,
     schema_instructions,
+    with_one_repair,
 )
 from memory_core.errors import LLMError
 
@@ -46,23 +47,18 @@ class CrewAIChatModel:
         self, messages: Sequence[Mapping[str, Any]], schema: type[M], *, name: str | None = None
     ) -> LLMReply[M]:
         prompt = [{"role": "system", "content": schema_instructions(schema)}, *_plain(messages)]
-        calls = 1
-        reply = await self._call(prompt, schema)
-        try:
-            return LLMReply(_validated(reply, schema), Usage(calls=calls))
-        except ReplyProblem as problem:
-            repair = [*prompt, {"role": "user", "content": repair_request(problem)}]
-            calls += 1
-            reply = await self._call(repair, schema)
-        try:
-            return LLMReply(_validated(reply, schema), Usage(calls=calls))
-        except ReplyProblem as problem:
-            raise LLMError(
-                f"The CrewAI model {self.llm.model!r} did not return a valid "
-                f"{schema.__name__} after a repair retry: {problem}. Use a model that "
-                "follows JSON instructions, or one with structured output.",
-                usage=Usage(calls=calls).as_dict(),
-            ) from None
+
+        async def ask(repair: list[dict[str, str]]) -> Attempt[M]:
+            reply = await self._call([*prompt, *repair], schema)
+            try:
+                return Attempt(_validated(reply, schema), Usage(calls=1))
+            except ReplyProblem as problem:  # the request alone: CrewAI keeps no reply turn
+                return Attempt(problem, Usage(calls=1))
+
+        return await with_one_repair(
+            ask, model=f"The CrewAI model {self.llm.model!r}", label=schema.__name__,
+            advice="Use a model that follows JSON instructions, or one with structured output.",
+        )  # fmt: skip
 
     async def text(self, messages: Sequence[Mapping[str, Any]]) -> LLMReply[str]:
         reply = await self._call(_plain(messages), None)

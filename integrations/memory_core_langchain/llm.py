@@ -13,7 +13,6 @@ unless configured to raise. Token usage comes from the replies' ``usage_metadata
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
@@ -21,25 +20,24 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
-    HumanMessage,
     SystemMessage,
     convert_to_messages,
 )
 from pydantic import BaseModel, ValidationError
 
 from memory_core.adapters import (
+    Attempt,
     LLMReply,
     ReplyProblem,
     Usage,
     describe_validation_error,
     parse_reply,
-    repair_request,
     schema_instructions,
+    with_one_repair,
 )
 from memory_core.errors import LLMError
 
 M = TypeVar("M", bound=BaseModel)
-log = logging.getLogger("memory_core")
 
 StructuredMode = Literal["auto", "tools", "json"]
 
@@ -60,21 +58,16 @@ class ChatModelLLM:
         self, messages: Sequence[Mapping[str, Any]], schema: type[M], *, name: str | None = None
     ) -> LLMReply[M]:
         prompt = convert_to_messages([dict(m) for m in messages])
-        first, usage = await self._ask(prompt, schema)
-        if isinstance(first, BaseModel):
-            return LLMReply(first, usage)
-        log.warning("memory-core: %s gave an unusable reply (%s); asking once for a repair",
-                    self.model_name, first)  # fmt: skip
-        second, more = await self._ask([*prompt, HumanMessage(repair_request(first))], schema)
-        usage = usage + more
-        if isinstance(second, BaseModel):
-            return LLMReply(second, usage)
-        raise LLMError(
-            f"The chat model {self.model_name} gave no usable {schema.__name__} reply, even "
-            f"after one repair retry: first {first}; then {second}. Use a model with tool "
-            "calling or JSON output, or set inference.on_llm_error to store verbatim.",
-            usage=usage.as_dict(),
-        )
+
+        async def ask(repair: list[dict[str, str]]) -> Attempt[M]:
+            value, usage = await self._ask([*prompt, *convert_to_messages(repair)], schema)
+            return Attempt(value, usage)  # the request alone: a tool call has no text to show
+
+        return await with_one_repair(
+            ask, model=f"The chat model {self.model_name}", label=schema.__name__,
+            advice="Use a model with tool calling or JSON output, or set "
+            "inference.on_llm_error to store verbatim.",
+        )  # fmt: skip
 
     async def text(self, messages: Sequence[Mapping[str, Any]]) -> LLMReply[str]:
         reply = await self._invoke(self.model, convert_to_messages([dict(m) for m in messages]))

@@ -21,13 +21,14 @@ from llama_index.core.llms.llm import LLM as LlamaLLM
 from pydantic import BaseModel, ValidationError
 
 from memory_core.adapters import (
+    Attempt,
     LLMReply,
     ReplyProblem,
     Usage,
     describe_validation_error,
     parse_reply,
-    repair_request,
     schema_instructions,
+    with_one_repair,
 )
 from memory_core.errors import LLMError
 
@@ -89,23 +90,16 @@ class LlamaIndexLLM:
 
     async def _with_json(self, chat: list[ChatMessage], schema: type[M]) -> LLMReply[M]:
         request = [ChatMessage(role="system", content=schema_instructions(schema)), *chat]
-        usage = Usage()
-        for attempt in range(2):
-            response = await self._chat(request)
-            usage += _usage(response)
-            content = response.message.content
+
+        async def ask(repair: list[dict[str, str]]) -> Attempt[M]:
+            response = await self._chat([*request, *to_llamaindex(repair)])
+            content, usage = response.message.content, _usage(response)
             try:
-                return LLMReply(parse_reply(content, None, schema), usage)
+                return Attempt(parse_reply(content, None, schema), usage, content)
             except ReplyProblem as problem:
-                if attempt == 1:
-                    raise LLMError(
-                        f"{self._name} kept answering something that is not a valid "
-                        f"{schema.__name__}: {problem}",
-                        usage=usage.as_dict(),
-                    ) from problem
-                request = [*request, ChatMessage(role="assistant", content=content or ""),
-                           ChatMessage(role="user", content=repair_request(problem))]  # fmt: skip
-        raise AssertionError("unreachable")
+                return Attempt(problem, usage, content)
+
+        return await with_one_repair(ask, model=self._name, label=schema.__name__)
 
     async def _chat(self, chat: list[ChatMessage]) -> ChatResponse:
         try:

@@ -29,7 +29,9 @@ calls and back, and hold no memory logic of their own.
 * the provider protocols an adapter implements to lend the engine its framework's models:
   :class:`LLM` (with :class:`LLMReply`, :class:`Usage` and the engine's own reply validation:
   :func:`parse_reply`, :func:`repair_request`, :func:`schema_instructions`,
-  :func:`describe_validation_error`, :class:`ReplyProblem`) and :class:`Embedder`
+  :func:`describe_validation_error`, :class:`ReplyProblem`, and :func:`with_one_repair`, the
+  one repair retry every bridge goes through, each :class:`Attempt` one call of its model) and
+  :class:`Embedder`
   (:func:`check_texts` validates its input the engine's way; :class:`FrameworkEmbedder` is
   the shared shell of a framework model's bridge: unit vectors, one size, typed errors).
 """
@@ -43,6 +45,7 @@ from memory_core.embeddings._validate import check_texts
 from memory_core.embeddings.base import Embedder
 from memory_core.filters import And, Cond, FilterNode, IsEmpty, Not, Or, and_, parse_filter
 from memory_core.llms.base import LLM, LLMReply, Usage
+from memory_core.llms.repair import Attempt, with_one_repair
 from memory_core.llms.structured import (
     ReplyProblem,
     describe_validation_error,
@@ -59,6 +62,7 @@ __all__ = [
     "LLM",
     "ROLES",
     "And",
+    "Attempt",
     "ChatMessage",
     "Cond",
     "Embedder",
@@ -89,4 +93,5 @@ __all__ = [
     "schema_instructions",
     "scope_filter",
     "to_messages",
+    "with_one_repair",
 ]

@@ -81,10 +81,10 @@ from pydantic import BaseModel
 
 from memory_core.errors import ConfigError, InvalidInputError, LLMError
 from memory_core.llms.base import ChatMessage, LLMReply, M, Usage
+from memory_core.llms.repair import Attempt, RepairMessages, with_one_repair
 from memory_core.llms.structured import (
     ReplyProblem,
     parse_reply,
-    repair_request,
     schema_instructions,
     schema_name,
     strict_json_schema,
@@ -191,13 +191,40 @@ class OpenAILLM:
     async def structured(
         self, messages: Sequence[ChatMessage], schema: type[M], *, name: str | None = None
     ) -> LLMReply[M]:
-        """A reply validated against ``schema``; at most one repair retry; else LLMError."""
+        """A reply validated against ``schema``; at most one repair retry
+        (:func:`~memory_core.llms.repair.with_one_repair`); else LLMError."""
         sent = _copy_messages(messages)
         label = schema_name(schema, name)
+        first: list[Any] = []  # the first request and its response_format, for the repair
+
+        async def ask(repair: RepairMessages) -> Attempt[M]:
+            if not repair:
+                request, response_format, answer = await self._first_structured(sent, schema, label)
+                first.extend((request, response_format))
+            else:
+                request, response_format = first
+                answer = await self._complete_or_raise(
+                    [*request, *repair], response_format, structured=self._mode
+                )
+            try:
+                return Attempt(answer.parse(schema), answer.usage, answer.content)
+            except ReplyProblem as problem:
+                return Attempt(problem, answer.usage, answer.content)
+
+        return await with_one_repair(
+            ask, model=f"The model {self._model!r} at {self.base_url}", label=label,
+            advice=lambda first, then: _advice(first, then, self._mode),
+        )  # fmt: skip
+
+    async def _first_structured(
+        self, sent: list[dict[str, Any]], schema: type[BaseModel], label: str
+    ) -> tuple[list[dict[str, Any]], dict[str, Any], _Answer]:
+        """The first structured request; in ``auto``, an endpoint refusing ``json_schema``
+        switches this provider to JSON mode (from now on) and the request is sent again."""
         mode = self._mode
         try:
             request, response_format = self._structured_request(sent, schema, label, mode)
-            answer = await self._complete(request, response_format)
+            return request, response_format, await self._complete(request, response_format)
         except openai.OpenAIError as exc:
             if not (self._response_format == "auto" and mode == "json_schema"):
                 raise LLMError(self._explain(exc, structured=mode)) from exc
@@ -210,35 +237,9 @@ class OpenAILLM:
                 self.base_url,
                 error_detail(exc),
             )
-            request, response_format = self._structured_request(sent, schema, label, mode)
-            answer = await self._complete_or_raise(request, response_format, structured=mode)
-        usage = answer.usage
-        try:
-            return LLMReply(answer.parse(schema), usage)
-        except ReplyProblem as problem:
-            first_problem = problem
-        logger.warning(
-            "%s (model %s) gave an unusable %s reply (%s); asking once for a repair",
-            self.base_url,
-            self._model,
-            label,
-            first_problem,
-        )
-        repair = [*request]
-        if answer.content and answer.content.strip():
-            repair.append({"role": "assistant", "content": answer.content})
-        repair.append({"role": "user", "content": repair_request(first_problem)})
-        answer = await self._complete_or_raise(repair, response_format, structured=mode)
-        usage = usage + answer.usage
-        try:
-            return LLMReply(answer.parse(schema), usage)
-        except ReplyProblem as problem:
-            raise LLMError(
-                f"The model {self._model!r} at {self.base_url} gave no usable {label} reply, "
-                f"even after one repair retry: first {first_problem}; then {problem}. "
-                + _advice(first_problem, problem, mode),
-                usage=usage.as_dict(),
-            ) from None
+        request, response_format = self._structured_request(sent, schema, label, mode)
+        answer = await self._complete_or_raise(request, response_format, structured=mode)
+        return request, response_format, answer
 
     async def text(self, messages: Sequence[ChatMessage]) -> LLMReply[str]:
         """A plain-text reply; an empty one is an :class:`LLMError`."""
