@@ -145,13 +145,22 @@ class HomeLockedError(HomeError):
     """``holder`` names the process holding the home (``"process 4242 (python app.py)"``)
     when it can be told, else it is ``None``."""
 
-    def __init__(self, path: str, holder: str | None = None) -> None:
+    def __init__(self, path: str, holder: str | None = None, *, same_process: bool = False) -> None:
         self.holder = holder
-        super().__init__(
-            f"Memory home {path!r} is in use by {holder or 'another process'}. The embedded "
-            "stores allow one process at a time: close the other Memory (or CLI), share one "
-            "Memory object between threads, or use a Qdrant server for several processes."
-        )
+        if same_process:  # two engines on one home in one process: share the first one
+            advice = (
+                "Another Memory on this home is open in this same process (an adapter given a "
+                "config builds its own): open one Memory and pass it to every adapter "
+                "(memory=memory), or close the first one."
+            )
+        else:
+            advice = (
+                "The embedded stores allow one process at a time: close the other Memory (or "
+                "CLI), share one Memory object between threads, or use a Qdrant server for "
+                "several processes."
+            )
+        held = holder or "another process"
+        super().__init__(f"Memory home {path!r} is in use by {held}. {advice}")
 
 
 class StoreError(MemoryCoreError):

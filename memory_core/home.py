@@ -44,9 +44,10 @@ class Home:
         try:
             fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            holder = _holder(lock_file)
+            pid = _holder_pid(lock_file)
             lock_file.close()
-            raise HomeLockedError(str(self.path), holder) from exc
+            holder = _describe(pid) if pid is not None else None
+            raise HomeLockedError(str(self.path), holder, same_process=pid == os.getpid()) from exc
         lock_file.seek(0)
         lock_file.truncate()
         lock_file.write(f"{os.getpid()}\n")
@@ -60,13 +61,15 @@ class Home:
             self._lock_file = None
 
 
-def _holder(lock_file: IO[str]) -> str | None:
-    """The process holding the lock, from the pid it wrote (and, where ``/proc`` exists, its
-    command line); ``None`` when the file holds no pid yet."""
+def _holder_pid(lock_file: IO[str]) -> int | None:
+    """The pid the lock's holder wrote; ``None`` when the file holds none yet."""
     lock_file.seek(0)
     pid = lock_file.read().strip()
-    if not pid.isdigit():
-        return None
+    return int(pid) if pid.isdigit() else None
+
+
+def _describe(pid: int) -> str:
+    """``process 4242 (python app.py)``, or ``process 4242`` where ``/proc`` cannot tell."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:

@@ -62,6 +62,17 @@ def test_home_locked_by_another_process(home: Path, embedder: LocalEmbedder) -> 
     Memory(MemoryConfig(home=home), embedder=embedder).close()  # free again once it exits
 
 
+def test_home_opened_twice_in_one_process_says_to_share_one_memory(
+    home: Path, embedder: LocalEmbedder
+) -> None:
+    with Memory(MemoryConfig(home=home), embedder=embedder):
+        with pytest.raises(HomeLockedError, match="open in this same process") as caught:
+            Memory(MemoryConfig(home=home), embedder=embedder)
+        assert "memory=memory" in str(caught.value)
+        assert "one process at a time" not in str(caught.value)
+    Memory(MemoryConfig(home=home), embedder=embedder).close()  # free once the first closes
+
+
 def test_embedding_dimension_differs_from_collection(home: Path, embedder: LocalEmbedder) -> None:
     async def make_two_dimensional_collection() -> None:
         store = QdrantEdgeStore(home / "vectors" / "memories")
