@@ -19,7 +19,6 @@ from pydantic import BaseModel
 from memory_core.adapters import (
     Attempt,
     LLMReply,
-    ReplyProblem,
     Usage,
     parse_reply,
     schema_instructions,
@@ -50,10 +49,8 @@ class CrewAIChatModel:
 
         async def ask(repair: list[dict[str, str]]) -> Attempt[M]:
             reply = await self._call([*prompt, *repair], schema)
-            try:
-                return Attempt(_validated(reply, schema), Usage(calls=1))
-            except ReplyProblem as problem:  # the request alone: CrewAI keeps no reply turn
-                return Attempt(problem, Usage(calls=1))
+            # No reply text to show back: the repair is the request alone, as CrewAI asks.
+            return Attempt.of(lambda: _validated(reply, schema), Usage(calls=1))
 
         return await with_one_repair(
             ask, model=f"The CrewAI model {self.llm.model!r}", label=schema.__name__,

@@ -23,7 +23,6 @@ from pydantic import BaseModel, ValidationError
 from memory_core.adapters import (
     Attempt,
     LLMReply,
-    ReplyProblem,
     Usage,
     describe_validation_error,
     parse_reply,
@@ -93,11 +92,8 @@ class LlamaIndexLLM:
 
         async def ask(repair: list[dict[str, str]]) -> Attempt[M]:
             response = await self._chat([*request, *to_llamaindex(repair)])
-            content, usage = response.message.content, _usage(response)
-            try:
-                return Attempt(parse_reply(content, None, schema), usage, content)
-            except ReplyProblem as problem:
-                return Attempt(problem, usage, content)
+            content = response.message.content
+            return Attempt.of(lambda: parse_reply(content, None, schema), _usage(response), content)
 
         return await with_one_repair(ask, model=self._name, label=schema.__name__)
 

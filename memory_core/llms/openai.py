@@ -195,21 +195,20 @@ class OpenAILLM:
         (:func:`~memory_core.llms.repair.with_one_repair`); else LLMError."""
         sent = _copy_messages(messages)
         label = schema_name(schema, name)
-        first: list[Any] = []  # the first request and its response_format, for the repair
+        # The first request as sent (after any JSON-mode fallback): the repair extends it.
+        first: tuple[list[dict[str, Any]], dict[str, Any]] | None = None
 
         async def ask(repair: RepairMessages) -> Attempt[M]:
-            if not repair:
+            nonlocal first
+            if first is None:
                 request, response_format, answer = await self._first_structured(sent, schema, label)
-                first.extend((request, response_format))
+                first = (request, response_format)
             else:
                 request, response_format = first
                 answer = await self._complete_or_raise(
                     [*request, *repair], response_format, structured=self._mode
                 )
-            try:
-                return Attempt(answer.parse(schema), answer.usage, answer.content)
-            except ReplyProblem as problem:
-                return Attempt(problem, answer.usage, answer.content)
+            return Attempt.of(lambda: answer.parse(schema), answer.usage, answer.content)
 
         return await with_one_repair(
             ask, model=f"The model {self._model!r} at {self.base_url}", label=label,

@@ -15,10 +15,7 @@ ask its model once.
     >>> replies = iter(['{"txt": "Alice likes tea"}', '{"text": "Alice likes tea"}'])
     >>> async def ask(repair: list[dict[str, str]]) -> Attempt[Fact]:
     ...     reply = next(replies)
-    ...     try:
-    ...         return Attempt(parse_reply(reply, "stop", Fact), Usage(calls=1), reply)
-    ...     except ReplyProblem as problem:
-    ...         return Attempt(problem, Usage(calls=1), reply)
+    ...     return Attempt.of(lambda: parse_reply(reply, "stop", Fact), Usage(calls=1), reply)
     >>> answer = asyncio.run(with_one_repair(ask, model="scripted", label="Fact"))
     >>> answer.value.text, answer.usage.calls
     ('Alice likes tea', 2)
@@ -54,6 +51,14 @@ class Attempt(Generic[M]):
     value: M | ReplyProblem
     usage: Usage
     reply: str | None = None
+
+    @classmethod
+    def of(cls, parse: Callable[[], M], usage: Usage, reply: str | None = None) -> Attempt[M]:
+        """``parse()``'s value, or the :class:`ReplyProblem` it raised, as one attempt."""
+        try:
+            return cls(parse(), usage, reply)
+        except ReplyProblem as problem:
+            return cls(problem, usage, reply)
 
 
 async def with_one_repair(
